@@ -1,0 +1,32 @@
+//! `xuhui-sim validate`: load and check scenario files without running them.
+
+use super::{CliError, ValidateArgs};
+use crate::scenario;
+
+/// Checks every file, printing one line each; fails (exit 2) if any is invalid.
+pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
+    let mut failures = Vec::new();
+    for file in &args.files {
+        match scenario::load_file(file, &args.sets) {
+            Ok(s) => println!(
+                "{}: ok — `{}`, {}-{}, {} series, {} programmes, {} targets",
+                file.display(),
+                s.name,
+                s.base_year,
+                s.end_year,
+                s.series.len(),
+                s.programmes.len(),
+                s.targets.len()
+            ),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    match failures.len() {
+        0 => Ok(()),
+        1 => Err(CliError::Input(failures.remove(0))),
+        n => Err(CliError::Input(format!(
+            "{n} scenario files are invalid:\n  {}",
+            failures.join("\n  ")
+        ))),
+    }
+}

@@ -1,0 +1,262 @@
+//! The probability distributions a scenario may give for a parameter or a
+//! delivery ratio (spec section 2.7): their parameters, their validation and
+//! their support. Sampling lives in [`sampler`], where each distribution is
+//! prepared once so that a draw costs no validation and no allocation.
+
+mod sampler;
+mod support;
+
+pub use sampler::Sampler;
+pub use support::Interval;
+
+/// A distribution as written in a scenario file, after its parameters were
+/// checked. All values are in the unit of the quantity it describes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Dist {
+    /// Always `value`.
+    Fixed { value: f64 },
+    /// Normal with `mean` and standard deviation `sd` (> 0).
+    Normal { mean: f64, sd: f64 },
+    /// Log-normal: `ln X ~ Normal(mu, sigma)`. Written either with `mu`, `sigma`
+    /// of the log or with `mean`, `sd` of X itself, converted by
+    /// `sigma² = ln(1 + sd²/mean²)`, `mu = ln(mean) - sigma²/2`.
+    LogNormal { mu: f64, sigma: f64 },
+    /// `location + scale * T` with `T` Student's t with `df` (> 0) degrees of freedom.
+    StudentT { df: f64, location: f64, scale: f64 },
+    /// Uniform on `[min, max]`.
+    Uniform { min: f64, max: f64 },
+    /// Triangular on `[min, max]` with its peak at `mode`.
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// PERT (Vose 2008): `min + (max - min) * Beta(a, b)` with
+    /// `a = 1 + lambda (mode - min)/(max - min)`, `b = 1 + lambda (max - mode)/(max - min)`;
+    /// mean `(min + lambda mode + max)/(lambda + 2)`.
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+        lambda: f64,
+    },
+    /// `min + (max - min) * Beta(alpha, beta)`.
+    Beta {
+        alpha: f64,
+        beta: f64,
+        min: f64,
+        max: f64,
+    },
+    /// Binomial count of a programme's `planned` items, each delivered with probability `p`;
+    /// only valid as a programme's `delivery`.
+    Binomial { p: f64 },
+    /// Split (two-piece) normal of central-bank fan charts: a normal of scale
+    /// `sigma_left` below `mode` and `sigma_right` above, joined at the mode;
+    /// P(X < mode) = sigma_left / (sigma_left + sigma_right).
+    TwoPieceNormal {
+        mode: f64,
+        sigma_left: f64,
+        sigma_right: f64,
+    },
+}
+
+/// The names accepted for `dist`, for messages and the nearest-name hint.
+pub const DIST_NAMES: &[&str] = &[
+    "fixed",
+    "normal",
+    "lognormal",
+    "student_t",
+    "uniform",
+    "triangular",
+    "pert",
+    "beta",
+    "binomial",
+    "two_piece_normal",
+];
+
+impl Dist {
+    /// The `dist` name of this distribution.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dist::Fixed { .. } => "fixed",
+            Dist::Normal { .. } => "normal",
+            Dist::LogNormal { .. } => "lognormal",
+            Dist::StudentT { .. } => "student_t",
+            Dist::Uniform { .. } => "uniform",
+            Dist::Triangular { .. } => "triangular",
+            Dist::Pert { .. } => "pert",
+            Dist::Beta { .. } => "beta",
+            Dist::Binomial { .. } => "binomial",
+            Dist::TwoPieceNormal { .. } => "two_piece_normal",
+        }
+    }
+
+    /// Checks the parameters; the error names the offending parameter and the rule.
+    pub fn validate(&self) -> Result<(), String> {
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("`{name}` must be a finite number"))
+            }
+        };
+        let positive = |name: &str, v: f64| {
+            finite(name, v)?;
+            if v > 0.0 {
+                Ok(())
+            } else {
+                Err(format!("`{name}` must be greater than 0, not {v}"))
+            }
+        };
+        let ordered = |min: f64, max: f64| {
+            finite("min", min)?;
+            finite("max", max)?;
+            if min < max {
+                Ok(())
+            } else {
+                Err(format!("`min` ({min}) must be below `max` ({max})"))
+            }
+        };
+        let mode_inside = |min: f64, mode: f64, max: f64| {
+            finite("mode", mode)?;
+            if (min..=max).contains(&mode) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})"
+                ))
+            }
+        };
+        match *self {
+            Dist::Fixed { value } => finite("value", value),
+            Dist::Normal { mean, sd } => finite("mean", mean).and(positive("sd", sd)),
+            Dist::LogNormal { mu, sigma } => finite("mu", mu).and(positive("sigma", sigma)),
+            Dist::StudentT {
+                df,
+                location,
+                scale,
+            } => positive("df", df)
+                .and(finite("location", location))
+                .and(positive("scale", scale)),
+            Dist::Uniform { min, max } => ordered(min, max),
+            Dist::Triangular { min, mode, max } => {
+                ordered(min, max).and_then(|_| mode_inside(min, mode, max))
+            }
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => ordered(min, max)
+                .and_then(|_| mode_inside(min, mode, max))
+                .and(positive("lambda", lambda)),
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => positive("alpha", alpha)
+                .and(positive("beta", beta))
+                .and(ordered(min, max)),
+            Dist::Binomial { p } => {
+                finite("p", p)?;
+                if (0.0..=1.0).contains(&p) {
+                    Ok(())
+                } else {
+                    Err(format!("`p` must lie in [0, 1], not {p}"))
+                }
+            }
+            Dist::TwoPieceNormal {
+                mode,
+                sigma_left,
+                sigma_right,
+            } => finite("mode", mode)
+                .and(positive("sigma_left", sigma_left))
+                .and(positive("sigma_right", sigma_right)),
+        }
+    }
+
+    /// The set of values the distribution can produce.
+    pub fn support(&self) -> Interval {
+        match *self {
+            Dist::Fixed { value } => Interval::closed(value, value),
+            Dist::Normal { .. } | Dist::StudentT { .. } | Dist::TwoPieceNormal { .. } => {
+                Interval::REAL
+            }
+            Dist::LogNormal { .. } => Interval::open(0.0, f64::INFINITY),
+            Dist::Uniform { min, max }
+            | Dist::Triangular { min, max, .. }
+            | Dist::Pert { min, max, .. }
+            | Dist::Beta { min, max, .. } => Interval::closed(min, max),
+            Dist::Binomial { .. } => Interval::closed(0.0, 1.0),
+        }
+    }
+
+    /// The mean, used for reports and for the model's reference values.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Fixed { value } => value,
+            Dist::Normal { mean, .. } => mean,
+            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::StudentT { df, location, .. } => {
+                if df > 1.0 {
+                    location
+                } else {
+                    f64::NAN
+                }
+            }
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+            Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => (min + lambda * mode + max) / (lambda + 2.0),
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => min + (max - min) * alpha / (alpha + beta),
+            Dist::Binomial { p } => p,
+            Dist::TwoPieceNormal {
+                mode,
+                sigma_left,
+                sigma_right,
+            } => mode + (2.0 / std::f64::consts::PI).sqrt() * (sigma_right - sigma_left),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_bad_parameters() {
+        assert!(Dist::Normal {
+            mean: 0.0,
+            sd: -1.0
+        }
+        .validate()
+        .is_err());
+        let pert = Dist::Pert {
+            min: 1.0,
+            mode: 0.5,
+            max: 2.0,
+            lambda: 4.0,
+        };
+        assert!(pert.validate().unwrap_err().contains("mode"));
+        assert!(Dist::Uniform { min: 2.0, max: 1.0 }.validate().is_err());
+        assert!(Dist::Binomial { p: 1.5 }.validate().is_err());
+        assert!(Dist::Normal { mean: 0.0, sd: 1.0 }.validate().is_ok());
+    }
+
+    #[test]
+    fn pert_mean_is_the_classic_formula() {
+        let pert = Dist::Pert {
+            min: 0.0,
+            mode: 1.0,
+            max: 4.0,
+            lambda: 4.0,
+        };
+        assert!((pert.mean() - 8.0 / 6.0).abs() < 1e-12);
+    }
+}

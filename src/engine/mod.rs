@@ -1,0 +1,169 @@
+//! The parallel Monte Carlo engine: paths in fixed blocks on a rayon pool,
+//! streaming aggregation, and figures that are identical on any thread count.
+//!
+//! Paths are cut into blocks of [`BLOCK_PATHS`]; blocks are handed out in
+//! waves of [`WAVE_BLOCKS`]. A worker adds each path to its own integer counts
+//! (exact to merge) and to the floating-point sums of the block it is running;
+//! after each wave the block sums are folded in block order. So neither the
+//! thread count nor rayon's scheduling can change a single bit of the result,
+//! and memory is bounded by the wave, not by the number of paths.
+
+mod accumulate;
+
+pub use accumulate::{BlockSums, CountState, TargetYears};
+
+use crate::model::{Model, PathWorkspace};
+use rayon::prelude::*;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Paths per block: the unit of work and of floating-point summation order.
+pub const BLOCK_PATHS: u64 = 1024;
+/// Blocks per wave: bounds the block sums held at once.
+pub const WAVE_BLOCKS: u64 = 64;
+/// Largest number of paths a run accepts (sketch counters are 32-bit).
+pub const MAX_PATHS: u64 = 4_000_000_000;
+
+/// What to run: the engine's whole configuration (no command-line types here).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub paths: u64,
+    pub seed: u64,
+    /// Worker threads; `None` uses every available core.
+    pub threads: Option<usize>,
+}
+
+/// Everything a run accumulated, before it is turned into statistics.
+#[derive(Clone, Debug)]
+pub struct RunTotals {
+    pub paths: u64,
+    pub seed: u64,
+    pub threads: usize,
+    pub seconds: f64,
+    /// Value of each metric in path 0: the shift of the moment sums.
+    pub shift: Vec<f64>,
+    pub counts: CountState,
+    pub sums: BlockSums,
+    pub target_years: TargetYears,
+}
+
+/// Why a run could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("--paths must be between 1 and {MAX_PATHS}, not {0}")]
+    Paths(u64),
+    #[error("cannot start {threads} worker threads: {reason}")]
+    Threads { threads: usize, reason: String },
+}
+
+/// Runs `config.paths` paths of `model`.
+pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> {
+    if config.paths == 0 || config.paths > MAX_PATHS {
+        return Err(EngineError::Paths(config.paths));
+    }
+    let started = Instant::now();
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = config.threads {
+        builder = builder.num_threads(threads.max(1));
+    }
+    let pool = builder.build().map_err(|e| EngineError::Threads {
+        threads: config.threads.unwrap_or(0),
+        reason: e.to_string(),
+    })?;
+    let threads = pool.current_num_threads();
+    let target_years = TargetYears::new(model);
+
+    let mut shift = vec![0.0; model.value_count];
+    let mut pilot = PathWorkspace::new(model);
+    model.simulate_path(config.seed, 0, &mut pilot, &mut shift);
+
+    let workers: Vec<Mutex<Worker>> = (0..threads)
+        .map(|_| Mutex::new(Worker::new(model, &target_years)))
+        .collect();
+    let mut sums = BlockSums::new(model);
+    let blocks = config.paths.div_ceil(BLOCK_PATHS);
+    pool.install(|| {
+        let mut wave_start = 0;
+        while wave_start < blocks {
+            let wave_end = (wave_start + WAVE_BLOCKS).min(blocks);
+            let wave: Vec<BlockSums> = (wave_start..wave_end)
+                .into_par_iter()
+                .map(|block| {
+                    let index = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                    let mut worker = workers[index]
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let first = block * BLOCK_PATHS;
+                    let last = (first + BLOCK_PATHS).min(config.paths);
+                    worker.run_block(model, &target_years, config.seed, first..last, &shift)
+                })
+                .collect();
+            for block_sums in &wave {
+                sums.merge(block_sums);
+            }
+            wave_start = wave_end;
+        }
+    });
+
+    let mut counts = CountState::new(model, &target_years);
+    for worker in workers {
+        let worker = worker
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        counts.merge(&worker.counts);
+    }
+    Ok(RunTotals {
+        paths: config.paths,
+        seed: config.seed,
+        threads,
+        seconds: started.elapsed().as_secs_f64(),
+        shift,
+        counts,
+        sums,
+        target_years,
+    })
+}
+
+/// One thread's reusable state.
+struct Worker {
+    workspace: PathWorkspace,
+    values: Vec<f64>,
+    year_ok: Vec<bool>,
+    counts: CountState,
+}
+
+impl Worker {
+    fn new(model: &Model, years: &TargetYears) -> Self {
+        Worker {
+            workspace: PathWorkspace::new(model),
+            values: vec![0.0; model.value_count],
+            year_ok: vec![true; years.years.len()],
+            counts: CountState::new(model, years),
+        }
+    }
+
+    fn run_block(
+        &mut self,
+        model: &Model,
+        years: &TargetYears,
+        seed: u64,
+        paths: std::ops::Range<u64>,
+        shift: &[f64],
+    ) -> BlockSums {
+        let mut sums = BlockSums::new(model);
+        for path in paths {
+            self.counts.clamped_draws +=
+                model.simulate_path(seed, path, &mut self.workspace, &mut self.values);
+            accumulate::add_path(
+                model,
+                years,
+                shift,
+                &self.values,
+                &mut self.counts,
+                &mut sums,
+                &mut self.year_ok,
+            );
+        }
+        sums
+    }
+}

@@ -1,0 +1,201 @@
+//! One simulated future: parameters drawn, then year by year the regime, the
+//! innovations, each node in link order, and the programmes (spec 2.1-2.5).
+//! Writes every metric value of the path into a flat buffer; allocates nothing.
+
+use super::{Delivery, MarginalModel, Model, MIN_GROWTH};
+use crate::rng::{stream, Stream};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use statrs::distribution::ContinuousCDF;
+
+/// Scratch space for one thread's paths, reused from path to path.
+#[derive(Clone, Debug)]
+pub struct PathWorkspace {
+    drawn: Vec<f64>,
+    rngs: Vec<Stream>,
+    z: Vec<f64>,
+    eps: Vec<f64>,
+    dev: Vec<f64>,
+    growth: Vec<f64>,
+    level: Vec<f64>,
+    mean_growth: Vec<f64>,
+    weights: Vec<f64>,
+    downturn: Vec<bool>,
+}
+
+impl PathWorkspace {
+    /// Workspace sized for `model`.
+    pub fn new(model: &Model) -> Self {
+        let n = model.series.len();
+        PathWorkspace {
+            drawn: vec![0.0; model.params.len()],
+            rngs: (0..n)
+                .map(|_| stream(0, crate::rng::InputKey(0), 0))
+                .collect(),
+            z: vec![0.0; n],
+            eps: vec![0.0; n],
+            dev: vec![0.0; n + 1],
+            growth: vec![0.0; n + 1],
+            level: vec![0.0; n],
+            mean_growth: vec![0.0; n],
+            weights: vec![0.0; n],
+            downturn: vec![false; model.years + 1],
+        }
+    }
+}
+
+impl Model {
+    /// Simulates path number `path` of a run seeded with `seed`, writing its
+    /// `value_count` metric values into `out`. Returns how many draws were
+    /// clamped (growth or inflation at or below -99 %).
+    pub fn simulate_path(
+        &self,
+        seed: u64,
+        path: u64,
+        ws: &mut PathWorkspace,
+        out: &mut [f64],
+    ) -> u64 {
+        let mut clamped = 0;
+        for (slot, p) in self.params.iter().enumerate() {
+            ws.drawn[slot] = p.sampler.sample(&mut stream(seed, p.key, path));
+        }
+        // Taken out for the path so the rest of the workspace can be borrowed mutably.
+        let drawn_values = std::mem::take(&mut ws.drawn);
+        let drawn = &drawn_values;
+        let n = self.series.len();
+        for (k, s) in self.series.iter().enumerate() {
+            let mu = s.mean_growth.get(drawn);
+            ws.mean_growth[k] = mu;
+            ws.dev[k] = s.growth_base.map(|g| g.get(drawn) - mu).unwrap_or(0.0);
+            ws.level[k] = s.base.get(drawn);
+            ws.rngs[k] = stream(seed, s.innovation_key, path);
+        }
+        if let Some(gdp) = &self.gdp {
+            for &(k, w) in &gdp.members {
+                ws.weights[k] = w;
+            }
+        }
+        let mut regime_rng = self.regime.as_ref().map(|r| stream(seed, r.key, path));
+        let mut inflation_rng = self.inflation.as_ref().map(|i| stream(seed, i.key, path));
+        let mut in_downturn = self.regime.as_ref().is_some_and(|r| r.initial_downturn);
+        let mut gdp_index = 100.0;
+
+        for t in 0..self.years {
+            // Regime: one uniform per year, whatever the state.
+            if let (Some(r), Some(rng)) = (&self.regime, regime_rng.as_mut()) {
+                let u: f64 = rng.random();
+                in_downturn = if in_downturn {
+                    u >= r.recovery_probability.get(drawn)
+                } else {
+                    u < r.downturn_probability.get(drawn)
+                };
+                out[r.metric_index + t] = if in_downturn { 1.0 } else { 0.0 };
+            }
+            ws.downturn[t + 1] = in_downturn;
+            let downturn = if in_downturn { 1.0 } else { 0.0 };
+            let mut inflation = 0.0;
+            if let (Some(i), Some(rng)) = (&self.inflation, inflation_rng.as_mut()) {
+                inflation = i.sampler.sample(rng);
+                if inflation <= MIN_GROWTH {
+                    inflation = MIN_GROWTH;
+                    clamped += 1;
+                }
+                out[i.metric_index + t] = inflation;
+            }
+            self.innovations(ws);
+            for &node in &self.order {
+                if node == n {
+                    let Some(gdp) = &self.gdp else { continue };
+                    let mut nominal = 0.0;
+                    let mut expected = 0.0;
+                    for &(k, _) in &gdp.members {
+                        nominal += ws.weights[k] * ws.growth[k];
+                        expected += ws.weights[k] * ws.mean_growth[k];
+                    }
+                    for &(k, _) in &gdp.members {
+                        ws.weights[k] *= (1.0 + ws.growth[k]) / (1.0 + nominal);
+                    }
+                    let real = (1.0 + nominal) / (1.0 + inflation) - 1.0;
+                    gdp_index *= 1.0 + real;
+                    ws.dev[n] = nominal - expected;
+                    ws.growth[n] = real;
+                    out[gdp.growth_index + t] = real;
+                    out[gdp.nominal_index + t] = nominal;
+                    out[gdp.index_index + t] = gdp_index;
+                    continue;
+                }
+                let s = &self.series[node];
+                let mut dev = s.persistence.get(drawn) * ws.dev[node]
+                    + s.volatility.get(drawn) * ws.eps[node]
+                    + s.shift.get(drawn) * downturn;
+                for &(to, elasticity) in &s.links {
+                    dev += elasticity.get(drawn) * ws.dev[to];
+                }
+                let mu = ws.mean_growth[node];
+                let mut growth = mu + dev;
+                if growth <= MIN_GROWTH {
+                    growth = MIN_GROWTH;
+                    dev = growth - mu;
+                    clamped += 1;
+                }
+                // Same-year links read this year's deviation: it replaces last year's here,
+                // and nodes are visited in dependency order.
+                ws.dev[node] = dev;
+                ws.growth[node] = growth;
+                ws.level[node] *= 1.0 + growth;
+                out[s.level_index + t] = ws.level[node];
+                out[s.growth_index + t] = growth;
+            }
+        }
+
+        for p in &self.programmes {
+            let mut rng = stream(seed, p.key, path);
+            let planned = p.planned.get(drawn);
+            let mut ratio = match &p.delivery {
+                Delivery::Ratio(sampler) => sampler.sample(&mut rng),
+                Delivery::Count(binomial) => binomial.sample(&mut rng) as f64 / planned,
+            };
+            if ws.downturn[p.year_offset] {
+                ratio *= 1.0 + p.downturn_effect.get(drawn);
+            }
+            out[p.ratio_index] = ratio;
+            out[p.delivered_index] = planned * ratio;
+        }
+        ws.drawn = drawn_values;
+        clamped
+    }
+
+    /// This year's unit-variance innovations of every series into `ws.eps`.
+    #[inline]
+    fn innovations(&self, ws: &mut PathWorkspace) {
+        for (z, rng) in ws.z.iter_mut().zip(ws.rngs.iter_mut()) {
+            *z = StandardNormal.sample(rng);
+        }
+        ws.eps.copy_from_slice(&ws.z);
+        if let Some(c) = &self.correlation {
+            let m = c.members.len();
+            for i in 0..m {
+                let row = &c.lower[i * m..i * m + i + 1];
+                let mut sum = 0.0;
+                for (j, l) in row.iter().enumerate() {
+                    sum += l * ws.z[c.members[j]];
+                }
+                ws.eps[c.members[i]] = sum;
+            }
+        }
+        if let MarginalModel::StudentT {
+            t,
+            unit_variance_scale,
+        } = &self.marginal
+        {
+            for e in ws.eps.iter_mut() {
+                // Lower tail computed directly, for accuracy far out in either tail.
+                let lower_tail = (0.5
+                    * statrs::function::erf::erfc(e.abs() / std::f64::consts::SQRT_2))
+                .max(f64::MIN_POSITIVE);
+                let quantile = -t.inverse_cdf(lower_tail);
+                *e = e.signum() * quantile * unit_variance_scale;
+            }
+        }
+    }
+}

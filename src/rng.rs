@@ -1,0 +1,75 @@
+//! Keyed random streams: the basis of reproducibility and common random numbers.
+//!
+//! Every random input of the model (a parameter drawn per path, a series'
+//! innovations, the regime chain, a programme's delivery ratio) has a stable
+//! name. The stream for input `name` in path `i` is a Xoshiro256++ generator
+//! seeded from a hash of `(seed, name, i)`, so a path's draws depend neither on
+//! which thread runs it, nor on how the paths are split into blocks or shards,
+//! nor on which other inputs a scenario has. Two scenarios run with one seed
+//! therefore share their draws input by input, path by path (spec section 5).
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// The generator behind every stream.
+pub type Stream = Xoshiro256PlusPlus;
+
+/// A 64-bit identifier of a named random input: FNV-1a of its UTF-8 name,
+/// finished with the SplitMix64 mixer. Stable across versions and platforms:
+/// changing it changes every published number, which `tests/value_stability.rs`
+/// would catch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InputKey(pub u64);
+
+impl InputKey {
+    /// The key of the input called `name` (e.g. `"innovation:digital_economy"`).
+    pub fn new(name: &str) -> Self {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in name.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        InputKey(splitmix64(hash))
+    }
+}
+
+/// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective mixer
+/// of 64-bit words with good avalanche behaviour.
+#[inline]
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The stream of input `key` in path `path` of a run seeded with `seed`.
+/// Costs about 5 ns (one hash chain and one SplitMix expansion of the state).
+#[inline]
+pub fn stream(seed: u64, key: InputKey, path: u64) -> Stream {
+    let mixed = splitmix64(splitmix64(seed ^ key.0).wrapping_add(splitmix64(path)));
+    Xoshiro256PlusPlus::seed_from_u64(mixed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::RngExt;
+
+    #[test]
+    fn streams_differ_by_seed_input_and_path() {
+        let key = InputKey::new("innovation:gdp");
+        let first = stream(1, key, 0).random::<u64>();
+        assert_ne!(first, stream(2, key, 0).random::<u64>());
+        assert_ne!(first, stream(1, key, 1).random::<u64>());
+        assert_ne!(first, stream(1, InputKey::new("regime"), 0).random::<u64>());
+        assert_eq!(first, stream(1, key, 0).random::<u64>());
+    }
+
+    #[test]
+    fn input_keys_are_pinned() {
+        // FNV-1a("") is the offset basis; pin the mixed value so that a change is seen.
+        assert_eq!(InputKey::new("").0, splitmix64(0xcbf2_9ce4_8422_2325));
+        assert_ne!(InputKey::new("a"), InputKey::new("b"));
+    }
+}

@@ -1,0 +1,341 @@
+//! Checks that span several tables: the horizon, GDP shares, the link graph,
+//! the correlation matrix, regime shifts, programme years and targets.
+
+use super::error::{suggestion, Origin, ScenarioError};
+use super::Scenario;
+use crate::model::metrics::catalogue;
+use nalgebra::DMatrix;
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+/// Longest horizon accepted, in years.
+pub const MAX_HORIZON_YEARS: i32 = 100;
+/// Tolerance on the sum of GDP shares and on matrix symmetry.
+const TOLERANCE: f64 = 1e-6;
+
+/// All cross-table checks, in the order a reader would fix them.
+pub fn check(s: &Scenario) -> Result<()> {
+    check_horizon(s)?;
+    check_shares(s)?;
+    check_links(s)?;
+    check_correlation(s)?;
+    check_regime(s)?;
+    check_programmes(s)?;
+    check_targets(s)
+}
+
+fn check_horizon(s: &Scenario) -> Result<()> {
+    let horizon = s.end_year - s.base_year;
+    if !(1..=MAX_HORIZON_YEARS).contains(&horizon) {
+        return Err(ScenarioError::new(
+            &Origin::Default,
+            format!(
+                "scenario `{}`: `scenario.end_year` ({}) must be 1 to {MAX_HORIZON_YEARS} years after `scenario.base_year` ({})",
+                s.name, s.end_year, s.base_year
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_shares(s: &Scenario) -> Result<()> {
+    let shared: Vec<_> = s.series.iter().filter(|x| x.gdp_share.is_some()).collect();
+    if shared.is_empty() {
+        return Ok(());
+    }
+    let total: f64 = shared.iter().filter_map(|x| x.gdp_share).sum();
+    if (total - 1.0).abs() > TOLERANCE {
+        let parts: Vec<String> = shared
+            .iter()
+            .map(|x| format!("{} {}", x.name, x.gdp_share.unwrap_or(0.0)))
+            .collect();
+        return Err(ScenarioError::new(
+            &shared[0].origin,
+            format!(
+                "the `gdp_share`s sum to {total:.6}, not 1 ({}); adjust them, or give a series such as `other_sectors` the rest",
+                parts.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Index of a node of the link graph: series by position, `gdp` last.
+fn node_name(s: &Scenario, index: usize) -> &str {
+    s.series
+        .get(index)
+        .map(|x| x.name.as_str())
+        .unwrap_or("gdp")
+}
+
+/// The dependencies of each node: a series on the nodes it links to, `gdp`
+/// on the series with a share.
+pub fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
+    let gdp = s.series.len();
+    let index_of = |name: &str| {
+        if name == "gdp" {
+            Some(gdp)
+        } else {
+            s.series.iter().position(|x| x.name == name)
+        }
+    };
+    let mut deps: Vec<Vec<usize>> = s
+        .series
+        .iter()
+        .map(|x| x.links.iter().filter_map(|(to, _)| index_of(to)).collect())
+        .collect();
+    deps.push(
+        s.series
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.gdp_share.is_some())
+            .map(|(i, _)| i)
+            .collect(),
+    );
+    deps
+}
+
+/// Nodes in evaluation order (dependencies first, file order among equals),
+/// or the first cycle found, as node indices.
+pub fn evaluation_order(deps: &[Vec<usize>]) -> std::result::Result<Vec<usize>, Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Open,
+        Done,
+    }
+    fn visit(
+        n: usize,
+        deps: &[Vec<usize>],
+        marks: &mut [Mark],
+        stack: &mut Vec<usize>,
+        order: &mut Vec<usize>,
+    ) -> std::result::Result<(), Vec<usize>> {
+        match marks[n] {
+            Mark::Done => return Ok(()),
+            Mark::Open => {
+                let start = stack.iter().position(|&x| x == n).unwrap_or(0);
+                let mut cycle = stack[start..].to_vec();
+                cycle.push(n);
+                return Err(cycle);
+            }
+            Mark::New => {}
+        }
+        marks[n] = Mark::Open;
+        stack.push(n);
+        for &d in &deps[n] {
+            visit(d, deps, marks, stack, order)?;
+        }
+        stack.pop();
+        marks[n] = Mark::Done;
+        order.push(n);
+        Ok(())
+    }
+    let mut marks = vec![Mark::New; deps.len()];
+    let mut order = Vec::with_capacity(deps.len());
+    for n in 0..deps.len() {
+        visit(n, deps, &mut marks, &mut Vec::new(), &mut order)?;
+    }
+    Ok(order)
+}
+
+fn check_links(s: &Scenario) -> Result<()> {
+    let has_gdp = s.series.iter().any(|x| x.gdp_share.is_some());
+    let mut names: Vec<&str> = s.series.iter().map(|x| x.name.as_str()).collect();
+    if has_gdp {
+        names.push("gdp");
+    }
+    for series in &s.series {
+        for (to, link) in &series.links {
+            if to == &series.name {
+                return Err(ScenarioError::new(
+                    &link.origin,
+                    format!("`{}` links series `{to}` to itself; a same-year link needs another series or `gdp`", link.key),
+                ));
+            }
+            if !names.contains(&to.as_str()) {
+                let hint = if to == "gdp" {
+                    "no series has a `gdp_share`, so there is no GDP to link to".to_string()
+                } else {
+                    suggestion(to, &names).replace("valid keys here are", "the nodes are")
+                };
+                return Err(ScenarioError::new(
+                    &link.origin,
+                    format!(
+                        "`{}` links to `{to}`, which is not a series of this scenario; {hint}",
+                        link.key
+                    ),
+                ));
+            }
+        }
+    }
+    let deps = dependencies(s);
+    if let Err(cycle) = evaluation_order(&deps) {
+        let named: Vec<&str> = cycle.iter().map(|&i| node_name(s, i)).collect();
+        let first = cycle
+            .first()
+            .and_then(|&i| s.series.get(i))
+            .map(|x| x.origin.clone())
+            .unwrap_or(Origin::Default);
+        return Err(ScenarioError::new(
+            &first,
+            format!(
+                "the links form a cycle ({}); same-year links must not loop: remove one of these links (a series with a `gdp_share` cannot link to `gdp`)",
+                named.join(" → ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_correlation(s: &Scenario) -> Result<()> {
+    let Some(c) = &s.correlation else {
+        return Ok(());
+    };
+    let known: Vec<&str> = s.series.iter().map(|x| x.name.as_str()).collect();
+    for (i, name) in c.series.iter().enumerate() {
+        if !known.contains(&name.as_str()) {
+            return Err(ScenarioError::new(
+                &c.origin,
+                format!(
+                    "`correlation.series` names `{name}`, which is not a series; {}",
+                    suggestion(name, &known).replace("valid keys here are", "the series are")
+                ),
+            ));
+        }
+        if c.series[..i].contains(name) {
+            return Err(ScenarioError::new(
+                &c.origin,
+                format!("`correlation.series` names `{name}` twice; list each series once"),
+            ));
+        }
+    }
+    let n = c.series.len();
+    if c.matrix.len() != n || c.matrix.iter().any(|row| row.len() != n) {
+        return Err(ScenarioError::new(
+            &c.origin,
+            format!("`correlation.matrix` must have {n} rows of {n} numbers, one per series in `correlation.series`"),
+        ));
+    }
+    for i in 0..n {
+        if (c.matrix[i][i] - 1.0).abs() > TOLERANCE {
+            return Err(ScenarioError::new(
+                &c.origin,
+                format!("`correlation.matrix` has {} on its diagonal at `{}`; a correlation matrix has 1 on the diagonal", c.matrix[i][i], c.series[i]),
+            ));
+        }
+        for j in 0..n {
+            let v = c.matrix[i][j];
+            if !(-1.0..=1.0).contains(&v) {
+                return Err(ScenarioError::new(
+                    &c.origin,
+                    format!("`correlation.matrix` has {v} for `{}` and `{}`; correlations lie in [-1, 1]", c.series[i], c.series[j]),
+                ));
+            }
+            if (v - c.matrix[j][i]).abs() > TOLERANCE {
+                return Err(ScenarioError::new(
+                    &c.origin,
+                    format!(
+                        "`correlation.matrix` is not symmetric: {} for (`{}`, `{}`) but {} for (`{}`, `{}`); make the two equal",
+                        v, c.series[i], c.series[j], c.matrix[j][i], c.series[j], c.series[i]
+                    ),
+                ));
+            }
+        }
+    }
+    let matrix = DMatrix::from_fn(n, n, |i, j| c.matrix[i][j]);
+    let smallest = matrix
+        .symmetric_eigenvalues()
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    if smallest <= 1e-10 || matrix.cholesky().is_none() {
+        return Err(ScenarioError::new(
+            &c.origin,
+            format!(
+                "`correlation.matrix` is not positive definite (smallest eigenvalue {smallest:.6}); these correlations cannot hold together: weaken the largest ones"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_regime(s: &Scenario) -> Result<()> {
+    let Some(r) = &s.regime else { return Ok(()) };
+    let known: Vec<&str> = s.series.iter().map(|x| x.name.as_str()).collect();
+    for (name, p) in &r.shift {
+        if !known.contains(&name.as_str()) {
+            return Err(ScenarioError::new(
+                &p.origin,
+                format!(
+                    "`{}` names `{name}`, which is not a series; {}",
+                    p.key,
+                    suggestion(name, &known).replace("valid keys here are", "the series are")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_programmes(s: &Scenario) -> Result<()> {
+    for p in &s.programmes {
+        if s.series.iter().any(|x| x.name == p.name) {
+            return Err(ScenarioError::new(
+                &p.origin,
+                format!(
+                    "`programme.{0}` has the name of a series; rename one of the two `{0}`",
+                    p.name
+                ),
+            ));
+        }
+        if p.year <= s.base_year || p.year > s.end_year {
+            return Err(ScenarioError::new(
+                &p.origin,
+                format!("`programme.{}.year` is {}, outside the simulated years {}-{}; use a year in that range", p.name, p.year, s.base_year + 1, s.end_year),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_targets(s: &Scenario) -> Result<()> {
+    let metrics = catalogue(s);
+    let names: Vec<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
+    for (i, t) in s.targets.iter().enumerate() {
+        if s.targets[..i].iter().any(|o| o.name == t.name) {
+            return Err(ScenarioError::new(
+                &t.origin,
+                format!(
+                    "two targets are named `{}`; give each target its own name",
+                    t.name
+                ),
+            ));
+        }
+        let Some(metric) = metrics.iter().find(|m| m.name == t.metric) else {
+            return Err(ScenarioError::new(
+                &t.origin,
+                format!(
+                    "`target.{}.metric` is `{}`, which this scenario does not produce; {}",
+                    t.name,
+                    t.metric,
+                    suggestion(&t.metric, &names).replace("valid keys here are", "its metrics are")
+                ),
+            ));
+        };
+        if !metric.years.contains(&t.year) {
+            return Err(ScenarioError::new(
+                &t.origin,
+                format!(
+                    "`target.{}.year` is {}, but `{}` exists only for {}-{}; use a year in that range",
+                    t.name,
+                    t.year,
+                    t.metric,
+                    metric.years.start(),
+                    metric.years.end()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

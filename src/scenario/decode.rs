@@ -1,0 +1,902 @@
+//! From the merged tree to a typed [`Scenario`]: every key known, every value
+//! of the right type, every distribution valid and inside its parameter's range.
+
+use super::error::{quoted_list, suggestion, Origin, ScenarioError};
+use super::tree::{to_toml, Node, Table, Value};
+use super::*;
+use crate::dist::{Dist, Interval, DIST_NAMES};
+
+type Result<T> = std::result::Result<T, ScenarioError>;
+
+const TOP_KEYS: &[&str] = &[
+    "scenario",
+    "run",
+    "series",
+    "correlation",
+    "prices",
+    "regime",
+    "programme",
+    "target",
+];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "title",
+    "description",
+    "base_year",
+    "end_year",
+    "extends",
+];
+const RUN_KEYS: &[&str] = &["paths", "seed", "sampling"];
+const SERIES_KEYS: &[&str] = &[
+    "label",
+    "unit",
+    "base",
+    "growth_base",
+    "mean_growth",
+    "persistence",
+    "volatility",
+    "gdp_share",
+    "links",
+];
+const CORRELATION_KEYS: &[&str] = &["series", "matrix", "marginal", "df"];
+const PRICES_KEYS: &[&str] = &["inflation"];
+const REGIME_KEYS: &[&str] = &[
+    "downturn_probability",
+    "recovery_probability",
+    "shift",
+    "initial",
+];
+const PROGRAMME_KEYS: &[&str] = &[
+    "label",
+    "unit",
+    "year",
+    "planned",
+    "delivery",
+    "downturn_effect",
+];
+const TARGET_KEYS: &[&str] = &[
+    "name", "label", "metric", "year", "at_least", "at_most", "source",
+];
+
+/// Sampling methods this version runs.
+pub const SAMPLING_METHODS: &[&str] = &["random"];
+/// Sampling methods of the format that this version does not run yet.
+pub const PLANNED_SAMPLING_METHODS: &[&str] = &["antithetic", "lhs", "sobol"];
+/// Default `[run]` when a scenario gives none.
+pub const DEFAULT_PATHS: u64 = 100_000;
+pub const DEFAULT_SEED: u64 = 2024;
+/// Names a series or programme may not take: they are metric prefixes.
+const RESERVED_NAMES: &[&str] = &["gdp", "prices", "regime"];
+
+/// Valid ranges of the parameters (spec 2.3); growth-like parameters are
+/// unbounded here and clamped at run time (counted in `diagnostics`).
+pub mod range {
+    use crate::dist::Interval;
+    pub fn positive() -> Interval {
+        Interval::open(0.0, f64::INFINITY)
+    }
+    pub fn non_negative() -> Interval {
+        Interval::closed(0.0, f64::INFINITY)
+    }
+    pub fn persistence() -> Interval {
+        Interval::closed_open(0.0, 1.0)
+    }
+    pub fn probability() -> Interval {
+        Interval::closed(0.0, 1.0)
+    }
+    pub fn downturn_effect() -> Interval {
+        Interval::closed(-1.0, f64::INFINITY)
+    }
+}
+
+/// Types the whole tree.
+pub fn decode(root: &Node) -> Result<Scenario> {
+    let top = table_of(root, "the scenario file")?;
+    check_keys(top, TOP_KEYS, "")?;
+    let meta = required_table(top, "scenario", "", &root.origin)?;
+    check_keys(meta, SCENARIO_KEYS, "scenario")?;
+    let name = required_str(meta, "name", "scenario", &root.origin)?;
+    check_name(
+        &name,
+        "scenario.name",
+        &origin_of(meta, "name", &root.origin),
+    )?;
+    let title = optional_str(meta, "title", "scenario")?.unwrap_or_else(|| name.clone());
+    let description = optional_str(meta, "description", "scenario")?.unwrap_or_default();
+    let base_year = required_year(meta, "base_year", "scenario", &root.origin)?;
+    let end_year = required_year(meta, "end_year", "scenario", &root.origin)?;
+
+    let run = match top.get("run") {
+        Some(node) => decode_run(node)?,
+        None => RunSettings {
+            paths: DEFAULT_PATHS,
+            seed: DEFAULT_SEED,
+            sampling: "random".to_string(),
+        },
+    };
+
+    let mut series = Vec::new();
+    if let Some(node) = top.get("series") {
+        for entry in &table_of(node, "`series`")?.entries {
+            series.push(decode_series(&entry.key, &entry.node)?);
+        }
+    }
+    let correlation = top.get("correlation").map(decode_correlation).transpose()?;
+    let inflation = match top.get("prices") {
+        Some(node) => {
+            let prices = table_of(node, "`prices`")?;
+            check_keys(prices, PRICES_KEYS, "prices")?;
+            param(prices, "inflation", "prices", Interval::REAL, false)?
+        }
+        None => None,
+    };
+    let regime = top.get("regime").map(decode_regime).transpose()?;
+    let mut programmes = Vec::new();
+    if let Some(node) = top.get("programme") {
+        for entry in &table_of(node, "`programme`")?.entries {
+            programmes.push(decode_programme(&entry.key, &entry.node)?);
+        }
+    }
+    let mut targets = Vec::new();
+    if let Some(node) = top.get("target") {
+        let Value::Array(items) = &node.value else {
+            return Err(ScenarioError::new(
+                &node.origin,
+                "`target` must be an array of tables, written as [[target]] sections",
+            ));
+        };
+        for item in items {
+            targets.push(decode_target(item)?);
+        }
+    }
+
+    Ok(Scenario {
+        name,
+        title,
+        description,
+        base_year,
+        end_year,
+        run,
+        series,
+        correlation,
+        inflation,
+        regime,
+        programmes,
+        targets,
+        resolved_toml: to_toml(root),
+    })
+}
+
+fn decode_run(node: &Node) -> Result<RunSettings> {
+    let run = table_of(node, "`run`")?;
+    check_keys(run, RUN_KEYS, "run")?;
+    let paths =
+        match optional_int(run, "paths", "run")? {
+            Some((v, origin)) if v < 1 => return Err(ScenarioError::new(
+                &origin,
+                format!(
+                    "`run.paths` is {v}, but a run needs at least 1 path; use e.g. paths = 100_000"
+                ),
+            )),
+            Some((v, _)) => v as u64,
+            None => DEFAULT_PATHS,
+        };
+    let seed = match optional_int(run, "seed", "run")? {
+        Some((v, origin)) if v < 0 => {
+            return Err(ScenarioError::new(
+                &origin,
+                format!("`run.seed` is {v}, but a seed must be a non-negative integer"),
+            ))
+        }
+        Some((v, _)) => v as u64,
+        None => DEFAULT_SEED,
+    };
+    let sampling = optional_str(run, "sampling", "run")?.unwrap_or_else(|| "random".to_string());
+    check_sampling(&sampling, &origin_of(run, "sampling", &node.origin))?;
+    Ok(RunSettings {
+        paths,
+        seed,
+        sampling,
+    })
+}
+
+/// Refuses a sampling method this version does not run, saying which it does.
+pub fn check_sampling(sampling: &str, origin: &Origin) -> Result<()> {
+    if SAMPLING_METHODS.contains(&sampling) {
+        Ok(())
+    } else if PLANNED_SAMPLING_METHODS.contains(&sampling) {
+        Err(ScenarioError::new(
+            origin,
+            format!("sampling `{sampling}` is part of the scenario format but not available in this version; use sampling = \"random\""),
+        ))
+    } else {
+        let all: Vec<&str> = SAMPLING_METHODS
+            .iter()
+            .chain(PLANNED_SAMPLING_METHODS)
+            .copied()
+            .collect();
+        Err(ScenarioError::new(
+            origin,
+            format!(
+                "`{sampling}` is not a sampling method; {}",
+                suggestion(sampling, &all).replace("valid keys here are", "the methods are")
+            ),
+        ))
+    }
+}
+
+fn decode_series(name: &str, node: &Node) -> Result<Series> {
+    let path = format!("series.{name}");
+    check_name(name, &path, &node.origin)?;
+    let table = table_of(node, &format!("`{path}`"))?;
+    check_keys(table, SERIES_KEYS, &path)?;
+    let require = |key: &str, range: Interval| -> Result<Param> {
+        param(table, key, &path, range, false)?.ok_or_else(|| {
+            ScenarioError::new(
+                &node.origin,
+                format!("`{path}` has no `{key}`; add e.g. {key} = {}", example(key)),
+            )
+        })
+    };
+    let base = require("base", range::positive())?;
+    let mean_growth = require("mean_growth", Interval::REAL)?;
+    let growth_base = param(table, "growth_base", &path, Interval::REAL, false)?;
+    let persistence = param(table, "persistence", &path, range::persistence(), false)?
+        .unwrap_or_else(|| Param::fixed(&format!("{path}.persistence"), 0.0));
+    let volatility = param(table, "volatility", &path, range::non_negative(), false)?
+        .unwrap_or_else(|| Param::fixed(&format!("{path}.volatility"), 0.0));
+    let gdp_share = match table.get("gdp_share") {
+        None => None,
+        Some(share_node) => {
+            let share = fixed_number(share_node, &format!("{path}.gdp_share"))?;
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(ScenarioError::new(
+                    &share_node.origin,
+                    format!("`{path}.gdp_share` is {share}, but a share must lie in (0, 1]"),
+                ));
+            }
+            Some(share)
+        }
+    };
+    let mut links = Vec::new();
+    if let Some(links_node) = table.get("links") {
+        let links_path = format!("{path}.links");
+        for entry in &table_of(links_node, &format!("`{links_path}`"))?.entries {
+            let link = param_from_node(
+                &entry.node,
+                &format!("{links_path}.{}", entry.key),
+                Interval::REAL,
+                false,
+            )?;
+            links.push((entry.key.clone(), link));
+        }
+    }
+    Ok(Series {
+        name: name.to_string(),
+        label: optional_str(table, "label", &path)?.unwrap_or_else(|| name.to_string()),
+        unit: optional_str(table, "unit", &path)?.unwrap_or_default(),
+        base,
+        growth_base,
+        mean_growth,
+        persistence,
+        volatility,
+        gdp_share,
+        links,
+        origin: node.origin.clone(),
+    })
+}
+
+fn decode_correlation(node: &Node) -> Result<Correlation> {
+    let table = table_of(node, "`correlation`")?;
+    check_keys(table, CORRELATION_KEYS, "correlation")?;
+    let series_node = table.get("series").ok_or_else(|| {
+        ScenarioError::new(&node.origin, "`correlation` has no `series`; list the series the matrix is about, e.g. series = [\"a\", \"b\"]")
+    })?;
+    let Value::Array(names) = &series_node.value else {
+        return Err(type_error(
+            series_node,
+            "correlation.series",
+            "an array of series names",
+        ));
+    };
+    let mut series = Vec::new();
+    for n in names {
+        match &n.value {
+            Value::Str(s) => series.push(s.clone()),
+            _ => {
+                return Err(type_error(
+                    n,
+                    "correlation.series",
+                    "an array of series names in quotes",
+                ))
+            }
+        }
+    }
+    let matrix_node = table.get("matrix").ok_or_else(|| {
+        ScenarioError::new(&node.origin, "`correlation` has no `matrix`; give one row per series, e.g. matrix = [[1.0, 0.5], [0.5, 1.0]]")
+    })?;
+    let Value::Array(rows) = &matrix_node.value else {
+        return Err(type_error(
+            matrix_node,
+            "correlation.matrix",
+            "an array of rows",
+        ));
+    };
+    let mut matrix = Vec::new();
+    for row in rows {
+        let Value::Array(cells) = &row.value else {
+            return Err(type_error(
+                row,
+                "correlation.matrix",
+                "an array of rows, each an array of numbers",
+            ));
+        };
+        let mut values = Vec::new();
+        for cell in cells {
+            values.push(number_of(cell, "correlation.matrix")?);
+        }
+        matrix.push(values);
+    }
+    let marginal_name =
+        optional_str(table, "marginal", "correlation")?.unwrap_or_else(|| "normal".to_string());
+    let df = optional_number(table, "df", "correlation")?;
+    let marginal_origin = origin_of(table, "marginal", &node.origin);
+    let marginal = match (marginal_name.as_str(), df) {
+        ("normal", None) => Marginal::Normal,
+        ("normal", Some(_)) => {
+            return Err(ScenarioError::new(
+                &origin_of(table, "df", &node.origin),
+                "`correlation.df` only applies with marginal = \"student_t\"; remove it or set the marginal",
+            ))
+        }
+        ("student_t", Some(df)) if df > 2.0 && df.is_finite() => Marginal::StudentT { df },
+        ("student_t", Some(df)) => {
+            return Err(ScenarioError::new(
+                &origin_of(table, "df", &node.origin),
+                format!("`correlation.df` is {df}, but a unit-variance Student t marginal needs df > 2"),
+            ))
+        }
+        ("student_t", None) => {
+            return Err(ScenarioError::new(
+                &marginal_origin,
+                "marginal = \"student_t\" needs `correlation.df` (degrees of freedom, > 2), e.g. df = 5",
+            ))
+        }
+        (other, _) => {
+            return Err(ScenarioError::new(
+                &marginal_origin,
+                format!("`correlation.marginal` is `{other}`; it must be \"normal\" or \"student_t\""),
+            ))
+        }
+    };
+    Ok(Correlation {
+        series,
+        matrix,
+        marginal,
+        origin: matrix_node.origin.clone(),
+    })
+}
+
+fn decode_regime(node: &Node) -> Result<Regime> {
+    let table = table_of(node, "`regime`")?;
+    check_keys(table, REGIME_KEYS, "regime")?;
+    let probability = |key: &str| -> Result<Param> {
+        param(table, key, "regime", range::probability(), false)?.ok_or_else(|| {
+            ScenarioError::new(
+                &node.origin,
+                format!("`regime` has no `{key}`; add e.g. {key} = 0.1"),
+            )
+        })
+    };
+    let downturn_probability = probability("downturn_probability")?;
+    let recovery_probability = probability("recovery_probability")?;
+    let initial_downturn = match optional_str(table, "initial", "regime")?.as_deref() {
+        None | Some("normal") => false,
+        Some("downturn") => true,
+        Some(other) => {
+            return Err(ScenarioError::new(
+                &origin_of(table, "initial", &node.origin),
+                format!("`regime.initial` is `{other}`; it must be \"normal\" or \"downturn\""),
+            ))
+        }
+    };
+    let mut shift = Vec::new();
+    if let Some(shift_node) = table.get("shift") {
+        for entry in &table_of(shift_node, "`regime.shift`")?.entries {
+            let p = param_from_node(
+                &entry.node,
+                &format!("regime.shift.{}", entry.key),
+                Interval::REAL,
+                false,
+            )?;
+            shift.push((entry.key.clone(), p));
+        }
+    }
+    Ok(Regime {
+        downturn_probability,
+        recovery_probability,
+        initial_downturn,
+        shift,
+        origin: node.origin.clone(),
+    })
+}
+
+fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
+    let path = format!("programme.{name}");
+    check_name(name, &path, &node.origin)?;
+    let table = table_of(node, &format!("`{path}`"))?;
+    check_keys(table, PROGRAMME_KEYS, &path)?;
+    let year_node = table.get("year").ok_or_else(|| {
+        ScenarioError::new(
+            &node.origin,
+            format!("`{path}` has no `year`; add the plan year, e.g. year = 2024"),
+        )
+    })?;
+    let year = year_of(year_node, &format!("{path}.year"))?;
+    let planned = param(table, "planned", &path, range::positive(), false)?.ok_or_else(|| {
+        ScenarioError::new(
+            &node.origin,
+            format!("`{path}` has no `planned`; add the planned quantity, e.g. planned = 300"),
+        )
+    })?;
+    let delivery = param(table, "delivery", &path, range::non_negative(), true)?.ok_or_else(|| {
+        ScenarioError::new(
+            &node.origin,
+            format!("`{path}` has no `delivery`; add a delivery ratio, e.g. delivery = {{ dist = \"pert\", min = 0.8, mode = 1.0, max = 1.2 }}"),
+        )
+    })?;
+    if let Dist::Binomial { .. } = delivery.dist {
+        let whole = matches!(planned.dist, Dist::Fixed { value } if value.fract() == 0.0);
+        if !whole {
+            return Err(ScenarioError::new(
+                &planned.origin,
+                format!("`{path}.planned` must be a fixed whole number of items when `delivery` is binomial"),
+            ));
+        }
+    }
+    let downturn_effect = param(
+        table,
+        "downturn_effect",
+        &path,
+        range::downturn_effect(),
+        false,
+    )?
+    .unwrap_or_else(|| Param::fixed(&format!("{path}.downturn_effect"), 0.0));
+    Ok(Programme {
+        name: name.to_string(),
+        label: optional_str(table, "label", &path)?.unwrap_or_else(|| name.to_string()),
+        unit: optional_str(table, "unit", &path)?.unwrap_or_default(),
+        year,
+        planned,
+        delivery,
+        downturn_effect,
+        origin: node.origin.clone(),
+    })
+}
+
+fn decode_target(node: &Node) -> Result<Target> {
+    let table = table_of(node, "a `[[target]]` entry")?;
+    let name = required_str(table, "name", "target", &node.origin)?;
+    let path = format!("target.{name}");
+    check_keys(table, TARGET_KEYS, &path)?;
+    let metric = required_str(table, "metric", &path, &node.origin)?;
+    let year = required_year(table, "year", &path, &node.origin)?;
+    let at_least = optional_number(table, "at_least", &path)?;
+    let at_most = optional_number(table, "at_most", &path)?;
+    let bound = match (at_least, at_most) {
+        (Some(t), None) => Bound::AtLeast(t),
+        (None, Some(t)) => Bound::AtMost(t),
+        _ => {
+            return Err(ScenarioError::new(
+                &node.origin,
+                format!("`{path}` needs exactly one of `at_least` and `at_most` (the threshold)"),
+            ))
+        }
+    };
+    if !bound.threshold().is_finite() {
+        return Err(ScenarioError::new(
+            &node.origin,
+            format!("`{path}` has a threshold that is not a finite number"),
+        ));
+    }
+    Ok(Target {
+        label: optional_str(table, "label", &path)?.unwrap_or_else(|| name.clone()),
+        name,
+        metric,
+        year,
+        bound,
+        source: optional_str(table, "source", &path)?,
+        origin: node.origin.clone(),
+    })
+}
+
+// ---- parameters -------------------------------------------------------------
+
+/// The parameter `key` of `table` at `path`, if present.
+fn param(
+    table: &Table,
+    key: &str,
+    path: &str,
+    range: Interval,
+    allow_binomial: bool,
+) -> Result<Option<Param>> {
+    table
+        .get(key)
+        .map(|node| param_from_node(node, &format!("{path}.{key}"), range, allow_binomial))
+        .transpose()
+}
+
+/// A number, `{ value, source }` or `{ dist, …, source }`, checked against `range`.
+pub fn param_from_node(
+    node: &Node,
+    key: &str,
+    range: Interval,
+    allow_binomial: bool,
+) -> Result<Param> {
+    let (dist, source) = match &node.value {
+        Value::Int(_) | Value::Float(_) => (Dist::Fixed { value: number_of(node, key)? }, None),
+        Value::Table(table) if table.get("dist").is_some() => {
+            let dist = dist_of(table, node, key)?;
+            (dist, optional_str(table, "source", key)?)
+        }
+        Value::Table(table) if table.get("value").is_some() => {
+            check_keys(table, &["value", "source"], key)?;
+            let value = number_of(table.get("value").expect("checked"), &format!("{key}.value"))?;
+            (Dist::Fixed { value }, optional_str(table, "source", key)?)
+        }
+        _ => {
+            return Err(ScenarioError::new(
+                &node.origin,
+                format!(
+                    "`{key}` is {}, but must be a number, {{ value = …, source = \"…\" }} or a distribution {{ dist = \"…\", … }}",
+                    node.value.kind()
+                ),
+            ))
+        }
+    };
+    if let Dist::Binomial { .. } = dist {
+        if !allow_binomial {
+            return Err(ScenarioError::new(
+                &node.origin,
+                format!("`{key}` cannot be binomial: binomial counts only a programme's `delivery`; use e.g. beta or pert"),
+            ));
+        }
+    } else if let Dist::Fixed { value } = dist {
+        if !range.contains(value) {
+            return Err(ScenarioError::new(
+                &node.origin,
+                format!(
+                    "`{key}` is {value}, outside its valid range {range}; give a value inside it"
+                ),
+            ));
+        }
+    } else if !range.includes(&dist.support()) {
+        return Err(ScenarioError::new(
+            &node.origin,
+            format!(
+                "`{key}` is a {} distribution with values in {}, which leaves the parameter's valid range {range}; use a distribution bounded inside it (uniform, triangular, pert or beta with suitable min and max)",
+                dist.name(),
+                dist.support()
+            ),
+        ));
+    }
+    Ok(Param {
+        key: key.to_string(),
+        dist,
+        source,
+        origin: node.origin.clone(),
+    })
+}
+
+fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
+    let name_node = table.get("dist").expect("caller checked");
+    let Value::Str(name) = &name_node.value else {
+        return Err(type_error(
+            name_node,
+            &format!("{key}.dist"),
+            "a distribution name in quotes",
+        ));
+    };
+    let keys: &[&str] = match name.as_str() {
+        "fixed" => &["value"],
+        "normal" => &["mean", "sd"],
+        "lognormal" => &["mean", "sd", "mu", "sigma"],
+        "student_t" => &["df", "location", "scale"],
+        "uniform" => &["min", "max"],
+        "triangular" | "pert" => &["min", "mode", "max", "lambda"],
+        "beta" => &["alpha", "beta", "min", "max"],
+        "binomial" => &["p"],
+        "two_piece_normal" => &["mode", "sigma_left", "sigma_right"],
+        other => {
+            return Err(ScenarioError::new(
+                &name_node.origin,
+                format!(
+                    "`{key}.dist` is `{other}`, which is not a distribution; {}",
+                    suggestion(other, DIST_NAMES)
+                        .replace("valid keys here are", "the distributions are")
+                ),
+            ))
+        }
+    };
+    let allowed: Vec<&str> = keys
+        .iter()
+        .chain(["dist", "source"].iter())
+        .copied()
+        .collect();
+    let allowed: Vec<&str> = if name == "triangular" {
+        allowed.into_iter().filter(|k| *k != "lambda").collect()
+    } else {
+        allowed
+    };
+    check_keys(table, &allowed, key)?;
+    let get = |p: &str| -> Result<Option<f64>> { optional_number(table, p, key) };
+    let need = |p: &str| -> Result<f64> {
+        get(p)?.ok_or_else(|| {
+            ScenarioError::new(
+                &node.origin,
+                format!(
+                    "`{key}` is a {name} distribution without `{p}`; a {name} needs {}",
+                    quoted_list(required_params(name))
+                ),
+            )
+        })
+    };
+    let dist = match name.as_str() {
+        "fixed" => Dist::Fixed { value: need("value")? },
+        "normal" => Dist::Normal { mean: need("mean")?, sd: need("sd")? },
+        "lognormal" => match (get("mean")?, get("sd")?, get("mu")?, get("sigma")?) {
+            (Some(mean), Some(sd), None, None) => {
+                if !(mean > 0.0 && sd > 0.0) {
+                    return Err(ScenarioError::new(
+                        &node.origin,
+                        format!("`{key}`: a lognormal's `mean` and `sd` must both be greater than 0 (they are {mean} and {sd})"),
+                    ));
+                }
+                let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+                Dist::LogNormal { mu: mean.ln() - sigma2 / 2.0, sigma: sigma2.sqrt() }
+            }
+            (None, None, Some(mu), Some(sigma)) => Dist::LogNormal { mu, sigma },
+            _ => {
+                return Err(ScenarioError::new(
+                    &node.origin,
+                    format!("`{key}` is a lognormal: give either `mean` and `sd` (of the variable) or `mu` and `sigma` (of its log), not a mix"),
+                ))
+            }
+        },
+        "student_t" => Dist::StudentT { df: need("df")?, location: get("location")?.unwrap_or(0.0), scale: get("scale")?.unwrap_or(1.0) },
+        "uniform" => Dist::Uniform { min: need("min")?, max: need("max")? },
+        "triangular" => Dist::Triangular { min: need("min")?, mode: need("mode")?, max: need("max")? },
+        "pert" => Dist::Pert { min: need("min")?, mode: need("mode")?, max: need("max")?, lambda: get("lambda")?.unwrap_or(4.0) },
+        "beta" => Dist::Beta {
+            alpha: need("alpha")?,
+            beta: need("beta")?,
+            min: get("min")?.unwrap_or(0.0),
+            max: get("max")?.unwrap_or(1.0),
+        },
+        "binomial" => Dist::Binomial { p: need("p")? },
+        "two_piece_normal" => Dist::TwoPieceNormal { mode: need("mode")?, sigma_left: need("sigma_left")?, sigma_right: need("sigma_right")? },
+        _ => unreachable!("names matched above"),
+    };
+    dist.validate().map_err(|problem| {
+        ScenarioError::new(
+            &node.origin,
+            format!("`{key}` ({name}): {problem}; correct the parameter"),
+        )
+    })?;
+    Ok(dist)
+}
+
+fn required_params(name: &str) -> &'static [&'static str] {
+    match name {
+        "fixed" => &["value"],
+        "normal" => &["mean", "sd"],
+        "lognormal" => &["mean", "sd"],
+        "student_t" => &["df"],
+        "uniform" => &["min", "max"],
+        "triangular" | "pert" => &["min", "mode", "max"],
+        "beta" => &["alpha", "beta"],
+        "binomial" => &["p"],
+        _ => &["mode", "sigma_left", "sigma_right"],
+    }
+}
+
+fn example(key: &str) -> &'static str {
+    match key {
+        "base" => "{ value = 100, source = \"assumption: …\" }",
+        "mean_growth" => "0.05",
+        _ => "…",
+    }
+}
+
+// ---- small typed getters ------------------------------------------------------
+
+fn table_of<'a>(node: &'a Node, what: &str) -> Result<&'a Table> {
+    match &node.value {
+        Value::Table(t) => Ok(t),
+        other => Err(ScenarioError::new(
+            &node.origin,
+            format!("{what} is {}, but must be a table", other.kind()),
+        )),
+    }
+}
+
+fn check_keys(table: &Table, allowed: &[&str], path: &str) -> Result<()> {
+    for entry in &table.entries {
+        if !allowed.contains(&entry.key.as_str()) {
+            let full = if path.is_empty() {
+                entry.key.clone()
+            } else {
+                format!("{path}.{}", entry.key)
+            };
+            return Err(ScenarioError::new(
+                &entry.node.origin,
+                format!(
+                    "`{full}` is not a known key; {}",
+                    suggestion(&entry.key, allowed)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn origin_of(table: &Table, key: &str, fallback: &Origin) -> Origin {
+    table
+        .get(key)
+        .map(|n| n.origin.clone())
+        .unwrap_or_else(|| fallback.clone())
+}
+
+fn type_error(node: &Node, key: &str, expected: &str) -> ScenarioError {
+    ScenarioError::new(
+        &node.origin,
+        format!("`{key}` is {}, but must be {expected}", node.value.kind()),
+    )
+}
+
+fn number_of(node: &Node, key: &str) -> Result<f64> {
+    let value = match &node.value {
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => return Err(type_error(node, key, "a number")),
+    };
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ScenarioError::new(
+            &node.origin,
+            format!("`{key}` is {value}; give a finite number"),
+        ))
+    }
+}
+
+/// A plain number or `{ value, source }`, never a distribution.
+fn fixed_number(node: &Node, key: &str) -> Result<f64> {
+    match &node.value {
+        Value::Table(t) if t.get("dist").is_some() => Err(ScenarioError::new(
+            &node.origin,
+            format!("`{key}` must be a fixed number, not a distribution"),
+        )),
+        Value::Table(t) => {
+            check_keys(t, &["value", "source"], key)?;
+            let value = t.get("value").ok_or_else(|| {
+                type_error(node, key, "a number or { value = …, source = \"…\" }")
+            })?;
+            number_of(value, key)
+        }
+        _ => number_of(node, key),
+    }
+}
+
+fn optional_number(table: &Table, key: &str, path: &str) -> Result<Option<f64>> {
+    table
+        .get(key)
+        .map(|n| number_of(n, &format!("{path}.{key}")))
+        .transpose()
+}
+
+fn optional_int(table: &Table, key: &str, path: &str) -> Result<Option<(i64, Origin)>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(Node {
+            value: Value::Int(i),
+            origin,
+        }) => Ok(Some((*i, origin.clone()))),
+        Some(node) => Err(type_error(node, &format!("{path}.{key}"), "a whole number")),
+    }
+}
+
+fn optional_str(table: &Table, key: &str, path: &str) -> Result<Option<String>> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(Node {
+            value: Value::Str(s),
+            ..
+        }) => Ok(Some(s.clone())),
+        Some(node) => Err(type_error(
+            node,
+            &format!("{path}.{key}"),
+            "a string in quotes",
+        )),
+    }
+}
+
+fn required_table<'a>(
+    table: &'a Table,
+    key: &str,
+    path: &str,
+    origin: &Origin,
+) -> Result<&'a Table> {
+    let full = if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    };
+    match table.get(key) {
+        Some(node) => table_of(node, &format!("`{full}`")),
+        None => Err(ScenarioError::new(
+            origin,
+            format!(
+                "the file has no [{full}] table; add it with at least name, base_year and end_year"
+            ),
+        )),
+    }
+}
+
+fn required_str(table: &Table, key: &str, path: &str, origin: &Origin) -> Result<String> {
+    optional_str(table, key, path)?.ok_or_else(|| {
+        ScenarioError::new(
+            origin,
+            format!("`{path}` has no `{key}`; add {key} = \"…\""),
+        )
+    })
+}
+
+fn required_year(table: &Table, key: &str, path: &str, origin: &Origin) -> Result<i32> {
+    match table.get(key) {
+        Some(node) => year_of(node, &format!("{path}.{key}")),
+        None => Err(ScenarioError::new(
+            origin,
+            format!("`{path}` has no `{key}`; add e.g. {key} = 2024"),
+        )),
+    }
+}
+
+fn year_of(node: &Node, key: &str) -> Result<i32> {
+    match node.value {
+        Value::Int(y) if (1900..=2200).contains(&y) => Ok(y as i32),
+        Value::Int(y) => Err(ScenarioError::new(
+            &node.origin,
+            format!("`{key}` is {y}, which is not a plausible year (1900-2200)"),
+        )),
+        _ => Err(type_error(node, key, "a year such as 2024")),
+    }
+}
+
+fn check_name(name: &str, key: &str, origin: &Origin) -> Result<()> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !valid {
+        return Err(ScenarioError::new(
+            origin,
+            format!("`{key}`: the name `{name}` must start with a lowercase letter and use only a-z, 0-9, _ and -"),
+        ));
+    }
+    if key.starts_with("series.") || key.starts_with("programme.") {
+        if RESERVED_NAMES.contains(&name) {
+            return Err(ScenarioError::new(
+                origin,
+                format!("`{key}`: `{name}` is reserved for the model's own metrics; choose another name"),
+            ));
+        }
+        if name.contains('-') {
+            return Err(ScenarioError::new(
+                origin,
+                format!("`{key}`: use _ instead of - in `{name}`"),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! The statistics of a run, in the shape of `summary.json` (spec section 7):
+//! per metric and year the mean, standard deviation, standard error and
+//! quantiles; per target the probability of attainment with a Wilson 95 %
+//! interval and the expected shortfall; per target year the probability that
+//! all of that year's targets are met together.
+
+use crate::engine::{RunTotals, BLOCK_PATHS};
+use crate::model::Model;
+use crate::scenario::{Bound, Scenario, SourceKind};
+use crate::stats::{wilson::Z95, wilson_interval, QUANTILE_LEVELS};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Identifies the result-set format; bumped only for incompatible changes.
+pub const FORMAT: &str = "xuhui-sim.result-set.v1";
+
+/// How quantiles are computed, stated in every result set.
+pub const QUANTILE_METHOD: &str =
+    "type-7 sample quantiles from exact-merge log buckets (13 mantissa bits), relative error < 6.2e-5";
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub format: String,
+    pub scenario: ScenarioInfo,
+    pub run: RunInfo,
+    pub metrics: Vec<MetricSummary>,
+    pub targets: Vec<TargetSummary>,
+    /// Probability that every target of a year is met in the same path.
+    pub all_targets: Vec<JointSummary>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ScenarioInfo {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// SHA-256 of `scenario.toml`, the resolved scenario as run.
+    pub sha256: String,
+    pub base_year: i32,
+    pub end_year: i32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunInfo {
+    pub paths: u64,
+    pub seed: u64,
+    pub sampling: String,
+    pub threads: usize,
+    pub version: String,
+    pub seconds: f64,
+    pub block_paths: u64,
+    pub quantile_method: String,
+}
+
+/// The nine reported quantiles, in `summary.json` order.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Quantiles {
+    pub p1: f64,
+    pub p5: f64,
+    pub p10: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p90: f64,
+    pub p95: f64,
+    pub p99: f64,
+}
+
+impl Quantiles {
+    fn from_slice(v: &[f64]) -> Self {
+        Quantiles {
+            p1: v[0],
+            p5: v[1],
+            p10: v[2],
+            p25: v[3],
+            p50: v[4],
+            p75: v[5],
+            p90: v[6],
+            p95: v[7],
+            p99: v[8],
+        }
+    }
+
+    /// The values in level order.
+    pub fn values(&self) -> [f64; 9] {
+        [
+            self.p1, self.p5, self.p10, self.p25, self.p50, self.p75, self.p90, self.p95, self.p99,
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct MetricSummary {
+    pub metric: String,
+    pub year: i32,
+    pub unit: String,
+    pub mean: f64,
+    pub sd: f64,
+    /// Standard error of the mean, sd / sqrt(paths).
+    pub mean_se: f64,
+    pub quantiles: Quantiles,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TargetSummary {
+    pub name: String,
+    pub label: String,
+    pub metric: String,
+    pub year: i32,
+    pub unit: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_least: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub at_most: Option<f64>,
+    /// Share of paths that attain the target.
+    pub probability: f64,
+    /// Wilson 95 % interval of the probability.
+    pub ci95: [f64; 2],
+    /// Mean gap to the threshold over the paths that miss it; null when none misses.
+    pub expected_shortfall: Option<f64>,
+    pub met_paths: u64,
+    pub source: String,
+    /// "seed" (quoted from the article) or "assumption".
+    pub source_kind: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct JointSummary {
+    pub year: i32,
+    pub targets: Vec<String>,
+    pub probability: f64,
+    pub ci95: [f64; 2],
+    pub met_paths: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Diagnostics {
+    /// Growth or inflation draws at or below -99 % that were clamped to -99 %.
+    pub clamped_draws: u64,
+}
+
+/// SHA-256 of a text, in lowercase hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Turns a run's totals into its summary.
+pub fn summarize(
+    scenario: &Scenario,
+    model: &Model,
+    totals: &RunTotals,
+    sampling: &str,
+) -> Summary {
+    let levels: Vec<f64> = QUANTILE_LEVELS.iter().map(|(_, q)| *q).collect();
+    let mut metrics = Vec::with_capacity(model.value_count);
+    for def in &model.metrics {
+        for year in def.years.clone() {
+            let i = def.index(year);
+            let moments = &totals.sums.moments[i];
+            let sketch = &totals.counts.sketches[i];
+            metrics.push(MetricSummary {
+                metric: def.name.clone(),
+                year,
+                unit: def.unit.clone(),
+                mean: moments.mean(totals.shift[i]),
+                sd: moments.sd(),
+                mean_se: moments.mean_se(),
+                quantiles: Quantiles::from_slice(&sketch.quantiles(&levels)),
+                min: sketch.min(),
+                max: sketch.max(),
+            });
+        }
+    }
+    let n = totals.paths;
+    let targets = scenario
+        .targets
+        .iter()
+        .zip(&model.targets)
+        .enumerate()
+        .map(|(i, (t, compiled))| {
+            let met = totals.counts.met[i];
+            let missed = n - met;
+            let (lo, hi) = wilson_interval(met, n, Z95);
+            let unit = model
+                .metrics
+                .iter()
+                .find(|m| m.name == t.metric)
+                .map(|m| m.unit.clone())
+                .unwrap_or_default();
+            TargetSummary {
+                name: t.name.clone(),
+                label: t.label.clone(),
+                metric: t.metric.clone(),
+                year: t.year,
+                unit,
+                at_least: match compiled.bound {
+                    Bound::AtLeast(v) => Some(v),
+                    Bound::AtMost(_) => None,
+                },
+                at_most: match compiled.bound {
+                    Bound::AtMost(v) => Some(v),
+                    Bound::AtLeast(_) => None,
+                },
+                probability: met as f64 / n as f64,
+                ci95: [lo, hi],
+                expected_shortfall: (missed > 0).then(|| totals.sums.shortfall[i] / missed as f64),
+                met_paths: met,
+                source: t
+                    .source
+                    .clone()
+                    .unwrap_or_else(|| "assumption (no source given)".into()),
+                source_kind: SourceKind::of(t.source.as_deref()).as_str().into(),
+            }
+        })
+        .collect();
+    let all_targets = totals
+        .target_years
+        .years
+        .iter()
+        .enumerate()
+        .map(|(y, &year)| {
+            let met = totals.counts.all_met[y];
+            let (lo, hi) = wilson_interval(met, n, Z95);
+            JointSummary {
+                year,
+                targets: scenario
+                    .targets
+                    .iter()
+                    .filter(|t| t.year == year)
+                    .map(|t| t.name.clone())
+                    .collect(),
+                probability: met as f64 / n as f64,
+                ci95: [lo, hi],
+                met_paths: met,
+            }
+        })
+        .collect();
+    Summary {
+        format: FORMAT.into(),
+        scenario: ScenarioInfo {
+            name: scenario.name.clone(),
+            title: scenario.title.clone(),
+            description: scenario.description.clone(),
+            sha256: sha256_hex(&scenario.resolved_toml),
+            base_year: scenario.base_year,
+            end_year: scenario.end_year,
+        },
+        run: RunInfo {
+            paths: totals.paths,
+            seed: totals.seed,
+            sampling: sampling.into(),
+            threads: totals.threads,
+            version: env!("CARGO_PKG_VERSION").into(),
+            seconds: totals.seconds,
+            block_paths: BLOCK_PATHS,
+            quantile_method: QUANTILE_METHOD.into(),
+        },
+        metrics,
+        targets,
+        all_targets,
+        diagnostics: Diagnostics {
+            clamped_draws: totals.counts.clamped_draws,
+        },
+    }
+}
