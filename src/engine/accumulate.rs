@@ -90,32 +90,53 @@ impl TargetYears {
     }
 }
 
-/// Adds one path's values to a thread's counts and a block's sums.
-#[inline]
-pub fn add_path(
+/// Adds the target outcomes of a block of `paths` paths whose values are
+/// stored column by column (`columns[metric * stride + path]`).
+pub fn add_targets(
     model: &Model,
     years: &TargetYears,
-    shift: &[f64],
-    values: &[f64],
+    columns: &[f64],
+    stride: usize,
+    paths: usize,
     counts: &mut CountState,
     sums: &mut BlockSums,
     year_ok: &mut [bool],
 ) {
-    for (i, &value) in values.iter().enumerate() {
-        counts.sketches[i].add(value);
-        sums.moments[i].add(value - shift[i]);
-    }
-    year_ok.iter_mut().for_each(|ok| *ok = true);
-    for (i, target) in model.targets.iter().enumerate() {
-        let value = values[target.value_index];
-        if target.bound.is_met(value) {
-            counts.met[i] += 1;
-        } else {
-            sums.shortfall[i] += target.bound.shortfall(value);
-            year_ok[years.of_target[i]] = false;
+    for path in 0..paths {
+        year_ok.iter_mut().for_each(|ok| *ok = true);
+        for (i, target) in model.targets.iter().enumerate() {
+            let value = columns[target.value_index * stride + path];
+            if target.bound.is_met(value) {
+                counts.met[i] += 1;
+            } else {
+                sums.shortfall[i] += target.bound.shortfall(value);
+                year_ok[years.of_target[i]] = false;
+            }
+        }
+        for (count, ok) in counts.all_met.iter_mut().zip(year_ok.iter()) {
+            *count += u64::from(*ok);
         }
     }
-    for (count, ok) in counts.all_met.iter_mut().zip(year_ok.iter()) {
-        *count += u64::from(*ok);
+}
+
+/// Adds a block of paths' values, stored column by column, metric by metric:
+/// one sketch stays in cache while all of the block's values of its metric go
+/// in, and each metric's sums run in path order.
+pub fn add_columns(
+    columns: &[f64],
+    stride: usize,
+    paths: usize,
+    shift: &[f64],
+    counts: &mut CountState,
+    sums: &mut BlockSums,
+) {
+    let metrics = counts.sketches.iter_mut().zip(sums.moments.iter_mut());
+    for (metric, (sketch, moments)) in metrics.enumerate() {
+        let centre = shift[metric];
+        let column = &columns[metric * stride..metric * stride + paths];
+        sketch.add_all(column);
+        for value in column {
+            moments.add(*value - centre);
+        }
     }
 }

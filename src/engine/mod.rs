@@ -18,9 +18,9 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Paths per block: the unit of work and of floating-point summation order.
-pub const BLOCK_PATHS: u64 = 1024;
+pub const BLOCK_PATHS: u64 = 4096;
 /// Blocks per wave: bounds the block sums held at once.
-pub const WAVE_BLOCKS: u64 = 64;
+pub const WAVE_BLOCKS: u64 = 32;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).
 pub const MAX_PATHS: u64 = 4_000_000_000;
 
@@ -75,7 +75,7 @@ pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> 
 
     let mut shift = vec![0.0; model.value_count];
     let mut pilot = PathWorkspace::new(model);
-    model.simulate_path(config.seed, 0, &mut pilot, &mut shift);
+    model.simulate_path(config.seed, 0, &mut pilot, &mut shift, 1);
 
     let workers: Vec<Mutex<Worker>> = (0..threads)
         .map(|_| Mutex::new(Worker::new(model, &target_years)))
@@ -127,7 +127,9 @@ pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> 
 /// One thread's reusable state.
 struct Worker {
     workspace: PathWorkspace,
-    values: Vec<f64>,
+    /// One block of paths' values, column by column: value `i` of the block's
+    /// path `j` at `i * BLOCK_PATHS + j`.
+    columns: Vec<f64>,
     year_ok: Vec<bool>,
     counts: CountState,
 }
@@ -136,7 +138,7 @@ impl Worker {
     fn new(model: &Model, years: &TargetYears) -> Self {
         Worker {
             workspace: PathWorkspace::new(model),
-            values: vec![0.0; model.value_count],
+            columns: vec![0.0; model.value_count * BLOCK_PATHS as usize],
             year_ok: vec![true; years.years.len()],
             counts: CountState::new(model, years),
         }
@@ -151,19 +153,35 @@ impl Worker {
         shift: &[f64],
     ) -> BlockSums {
         let mut sums = BlockSums::new(model);
-        for path in paths {
-            self.counts.clamped_draws +=
-                model.simulate_path(seed, path, &mut self.workspace, &mut self.values);
-            accumulate::add_path(
-                model,
-                years,
-                shift,
-                &self.values,
-                &mut self.counts,
-                &mut sums,
-                &mut self.year_ok,
+        let stride = BLOCK_PATHS as usize;
+        let count = (paths.end - paths.start) as usize;
+        for (column, path) in paths.enumerate() {
+            self.counts.clamped_draws += model.simulate_path(
+                seed,
+                path,
+                &mut self.workspace,
+                &mut self.columns[column..],
+                stride,
             );
         }
+        accumulate::add_targets(
+            model,
+            years,
+            &self.columns,
+            stride,
+            count,
+            &mut self.counts,
+            &mut sums,
+            &mut self.year_ok,
+        );
+        accumulate::add_columns(
+            &self.columns,
+            stride,
+            count,
+            shift,
+            &mut self.counts,
+            &mut sums,
+        );
         sums
     }
 }

@@ -46,14 +46,17 @@ impl PathWorkspace {
 
 impl Model {
     /// Simulates path number `path` of a run seeded with `seed`, writing its
-    /// `value_count` metric values into `out`. Returns how many draws were
-    /// clamped (growth or inflation at or below -99 %).
+    /// `value_count` metric values into `out`, value `i` at `out[i * stride]`
+    /// (stride 1 for one path alone; the engine writes a block of paths
+    /// column by column). Returns how many draws were clamped (growth or
+    /// inflation at or below -99 %).
     pub fn simulate_path(
         &self,
         seed: u64,
         path: u64,
         ws: &mut PathWorkspace,
         out: &mut [f64],
+        stride: usize,
     ) -> u64 {
         let mut clamped = 0;
         for (slot, p) in self.params.iter().enumerate() {
@@ -89,7 +92,7 @@ impl Model {
                 } else {
                     u < r.downturn_probability.get(drawn)
                 };
-                out[r.metric_index + t] = if in_downturn { 1.0 } else { 0.0 };
+                out[(r.metric_index + t) * stride] = if in_downturn { 1.0 } else { 0.0 };
             }
             ws.downturn[t + 1] = in_downturn;
             let downturn = if in_downturn { 1.0 } else { 0.0 };
@@ -100,7 +103,7 @@ impl Model {
                     inflation = MIN_GROWTH;
                     clamped += 1;
                 }
-                out[i.metric_index + t] = inflation;
+                out[(i.metric_index + t) * stride] = inflation;
             }
             self.innovations(ws);
             for &node in &self.order {
@@ -119,9 +122,9 @@ impl Model {
                     gdp_index *= 1.0 + real;
                     ws.dev[n] = nominal - expected;
                     ws.growth[n] = real;
-                    out[gdp.growth_index + t] = real;
-                    out[gdp.nominal_index + t] = nominal;
-                    out[gdp.index_index + t] = gdp_index;
+                    out[(gdp.growth_index + t) * stride] = real;
+                    out[(gdp.nominal_index + t) * stride] = nominal;
+                    out[(gdp.index_index + t) * stride] = gdp_index;
                     continue;
                 }
                 let s = &self.series[node];
@@ -143,8 +146,8 @@ impl Model {
                 ws.dev[node] = dev;
                 ws.growth[node] = growth;
                 ws.level[node] *= 1.0 + growth;
-                out[s.level_index + t] = ws.level[node];
-                out[s.growth_index + t] = growth;
+                out[(s.level_index + t) * stride] = ws.level[node];
+                out[(s.growth_index + t) * stride] = growth;
             }
         }
 
@@ -158,8 +161,8 @@ impl Model {
             if ws.downturn[p.year_offset] {
                 ratio *= 1.0 + p.downturn_effect.get(drawn);
             }
-            out[p.ratio_index] = ratio;
-            out[p.delivered_index] = planned * ratio;
+            out[(p.ratio_index) * stride] = ratio;
+            out[(p.delivered_index) * stride] = planned * ratio;
         }
         ws.drawn = drawn_values;
         clamped

@@ -170,17 +170,18 @@ pub fn decode(root: &Node) -> Result<Scenario> {
 fn decode_run(node: &Node) -> Result<RunSettings> {
     let run = table_of(node, "`run`")?;
     check_keys(run, RUN_KEYS, "run")?;
-    let paths =
-        match optional_int(run, "paths", "run")? {
-            Some((v, origin)) if v < 1 => return Err(ScenarioError::new(
+    let paths = match optional_int(run, "paths", "run")? {
+        Some((v, origin)) if v < 1 => {
+            return Err(ScenarioError::new(
                 &origin,
                 format!(
                     "`run.paths` is {v}, but a run needs at least 1 path; use e.g. paths = 100_000"
                 ),
-            )),
-            Some((v, _)) => v as u64,
-            None => DEFAULT_PATHS,
-        };
+            ))
+        }
+        Some((v, _)) => v as u64,
+        None => DEFAULT_PATHS,
+    };
     let seed = match optional_int(run, "seed", "run")? {
         Some((v, origin)) if v < 0 => {
             return Err(ScenarioError::new(

@@ -16,8 +16,9 @@
 //! they share a sign.
 //!
 //! Storage is lazy, two levels deep: a table of 4096 (sign, exponent) entries
-//! points to binades of 16 pages of 512 counters, and a page exists only once a
-//! value fell in it. A metric spread over a few binades costs some tens of KiB.
+//! points to binades of 16 pages of 512 16-bit counters (with carries), and a
+//! page exists only once a value fell in it. A level metric costs some tens of
+//! KiB; a growth rate that crosses zero spans many binades, up to about 0.5 MiB.
 
 const MANTISSA_BITS: u32 = 13;
 const BUCKET_SHIFT: u32 = 52 - MANTISSA_BITS;
@@ -26,7 +27,48 @@ const PAGE_SIZE: usize = 1 << PAGE_BITS;
 const PAGES_PER_BINADE: usize = 1 << (MANTISSA_BITS - PAGE_BITS);
 const BINADES: usize = 1 << 12;
 
-type Page = [u32; PAGE_SIZE];
+/// 512 counters: 16-bit, with a lazily allocated array of carries (units of
+/// 65,536) for the few buckets that overflow, which halves the memory of the
+/// common case.
+#[derive(Clone, Debug)]
+struct Page {
+    low: [u16; PAGE_SIZE],
+    carries: Option<Box<[u32; PAGE_SIZE]>>,
+}
+
+impl Page {
+    fn new() -> Box<Self> {
+        Box::new(Page {
+            low: [0; PAGE_SIZE],
+            carries: None,
+        })
+    }
+
+    #[inline]
+    fn increment(&mut self, bucket: usize) {
+        let low = &mut self.low[bucket];
+        if *low == u16::MAX {
+            *low = 0;
+            self.carries.get_or_insert_with(|| Box::new([0; PAGE_SIZE]))[bucket] += 1;
+        } else {
+            *low += 1;
+        }
+    }
+
+    fn count(&self, bucket: usize) -> u64 {
+        let carries = self.carries.as_ref().map_or(0, |c| u64::from(c[bucket]));
+        u64::from(self.low[bucket]) + (carries << 16)
+    }
+
+    fn add(&mut self, bucket: usize, count: u64) {
+        let total = self.count(bucket) + count;
+        self.low[bucket] = (total & 0xffff) as u16;
+        let carries = (total >> 16) as u32;
+        if carries > 0 || self.carries.is_some() {
+            self.carries.get_or_insert_with(|| Box::new([0; PAGE_SIZE]))[bucket] = carries;
+        }
+    }
+}
 
 /// Counts of values in fixed relative-width buckets; see the module docs.
 #[derive(Clone, Debug)]
@@ -93,9 +135,34 @@ impl QuantileSketch {
             return;
         }
         let bits = value.to_bits();
-        let page = self.page_mut(bits);
         let bucket = ((bits >> BUCKET_SHIFT) as usize) & (PAGE_SIZE - 1);
-        page[bucket] += 1;
+        self.page_mut(bits).increment(bucket);
+    }
+
+    /// Adds many finite values; faster than [`add`](Self::add) one by one
+    /// (the count, minimum and maximum are updated once).
+    pub fn add_all(&mut self, values: &[f64]) {
+        debug_assert!(
+            values.iter().all(|v| v.is_finite()),
+            "non-finite value in a sketch"
+        );
+        let (mut min, mut max) = (self.min, self.max);
+        for &value in values {
+            min = min.min(value);
+            max = max.max(value);
+        }
+        self.min = min;
+        self.max = max;
+        self.count += values.len() as u64;
+        for &value in values {
+            if value == 0.0 {
+                self.zeros += 1;
+                continue;
+            }
+            let bits = value.to_bits();
+            let bucket = ((bits >> BUCKET_SHIFT) as usize) & (PAGE_SIZE - 1);
+            self.page_mut(bits).increment(bucket);
+        }
     }
 
     #[inline]
@@ -111,7 +178,7 @@ impl QuantileSketch {
         }
         let mut page_slot = self.binades[binade_slot - 1][page_in_binade] as usize;
         if page_slot == 0 {
-            self.pages.push(Box::new([0; PAGE_SIZE]));
+            self.pages.push(Page::new());
             page_slot = self.pages.len();
             self.binades[binade_slot - 1][page_in_binade] = page_slot as u32;
         }
@@ -137,8 +204,11 @@ impl QuantileSketch {
                     | ((page_in_binade as u64) << (BUCKET_SHIFT + PAGE_BITS));
                 let source = &other.pages[page_slot as usize - 1];
                 let target = self.page_mut(bits);
-                for (t, s) in target.iter_mut().zip(source.iter()) {
-                    *t += *s;
+                for bucket in 0..PAGE_SIZE {
+                    let count = source.count(bucket);
+                    if count > 0 {
+                        target.add(bucket, count);
+                    }
                 }
             }
         }
@@ -169,12 +239,13 @@ impl QuantileSketch {
                 continue;
             }
             let page = &self.pages[page_slot as usize - 1];
-            for (i, &count) in page.iter().enumerate() {
+            for i in 0..PAGE_SIZE {
+                let count = page.count(i);
                 if count > 0 {
                     let key = ((binade_index as u64) << MANTISSA_BITS)
                         | ((page_in_binade as u64) << PAGE_BITS)
                         | i as u64;
-                    buckets.push((self.midpoint(key), u64::from(count)));
+                    buckets.push((self.midpoint(key), count));
                 }
             }
         }
@@ -237,7 +308,13 @@ impl QuantileSketch {
     pub fn heap_bytes(&self) -> usize {
         self.binade_of.len() * 4
             + self.binades.len() * PAGES_PER_BINADE * 4
-            + self.pages.len() * std::mem::size_of::<Page>()
+            + self
+                .pages
+                .iter()
+                .map(|p| {
+                    std::mem::size_of::<Page>() + p.carries.as_ref().map_or(0, |_| PAGE_SIZE * 4)
+                })
+                .sum::<usize>()
     }
 }
 
@@ -285,6 +362,24 @@ mod tests {
         check_against_sorting(levels);
         let negative: Vec<f64> = (0..50_000).map(|_| -1.0 - rng.random::<f64>()).collect();
         check_against_sorting(negative);
+    }
+
+    #[test]
+    fn counts_past_16_bits_carry() {
+        let mut sketch = QuantileSketch::new();
+        for _ in 0..70_000 {
+            sketch.add(1.0);
+        }
+        sketch.add(2.0);
+        let mut other = QuantileSketch::new();
+        for _ in 0..70_000 {
+            other.add(1.0);
+        }
+        sketch.merge(&other);
+        assert_eq!(sketch.count(), 140_001);
+        assert_eq!(sketch.quantiles(&[0.99999, 1.0]), vec![1.0, 2.0]);
+        let total: u64 = sketch.ascending().map(|(_, c)| c).sum();
+        assert_eq!(total, 140_001);
     }
 
     #[test]
