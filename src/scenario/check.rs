@@ -49,8 +49,9 @@ fn check_shares(s: &Scenario) -> Result<()> {
             .iter()
             .map(|x| format!("{} {}", x.name, x.gdp_share.unwrap_or(0.0)))
             .collect();
+        let origins: Vec<&Origin> = shared.iter().map(|x| &x.gdp_share_origin).collect();
         return Err(ScenarioError::new(
-            &shared[0].origin,
+            &s.most_direct(&origins),
             format!(
                 "the `gdp_share`s sum to {total:.6}, not 1 ({}); adjust them, or give a series such as `other_sectors` the rest",
                 parts.join(", ")
@@ -291,7 +292,7 @@ fn check_programmes(s: &Scenario) -> Result<()> {
         }
         if p.year <= s.base_year || p.year > s.end_year {
             return Err(ScenarioError::new(
-                &p.origin,
+                &p.year_origin,
                 format!("`programme.{}.year` is {}, outside the simulated years {}-{}; use a year in that range", p.name, p.year, s.base_year + 1, s.end_year),
             ));
         }

@@ -164,6 +164,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         programmes,
         targets,
         resolved_toml: to_toml(root),
+        file: root.origin.clone(),
     })
 }
 
@@ -282,6 +283,10 @@ fn decode_series(name: &str, node: &Node) -> Result<Series> {
         persistence,
         volatility,
         gdp_share,
+        gdp_share_origin: table
+            .get("gdp_share")
+            .map(|n| n.origin.clone())
+            .unwrap_or_else(|| node.origin.clone()),
         links,
         origin: node.origin.clone(),
     })
@@ -468,6 +473,7 @@ fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
         label: optional_str(table, "label", &path)?.unwrap_or_else(|| name.to_string()),
         unit: optional_str(table, "unit", &path)?.unwrap_or_default(),
         year,
+        year_origin: year_node.origin.clone(),
         planned,
         delivery,
         downturn_effect,

@@ -37,6 +37,31 @@ pub struct Scenario {
     pub targets: Vec<Target>,
     /// The resolved scenario as TOML (after `extends` and `--set`).
     pub resolved_toml: String,
+    /// The file the user named (not one it extends): cross-table errors point
+    /// into it when they can.
+    pub file: Origin,
+}
+
+impl Scenario {
+    /// Of several places that together make an error, the first `--set` flag,
+    /// else the first in the file the user named, else the first.
+    pub fn most_direct(&self, origins: &[&Origin]) -> Origin {
+        let top_path = match &self.file {
+            Origin::File { path, .. } => Some(path.clone()),
+            _ => None,
+        };
+        origins
+            .iter()
+            .find(|o| matches!(o, Origin::Flag { .. }))
+            .or_else(|| {
+                origins.iter().find(
+                    |o| matches!(o, Origin::File { path, .. } if Some(path) == top_path.as_ref()),
+                )
+            })
+            .or(origins.first())
+            .map(|o| (*o).clone())
+            .unwrap_or(Origin::Default)
+    }
 }
 
 /// `[run]`: defaults for the command line's `--paths`, `--seed`, `--sampling`.
@@ -118,6 +143,7 @@ pub struct Series {
     pub persistence: Param,
     pub volatility: Param,
     pub gdp_share: Option<f64>,
+    pub gdp_share_origin: Origin,
     /// Same-year elasticities to other nodes' growth deviations (a series or `gdp`).
     pub links: Vec<(String, Param)>,
     pub origin: Origin,
@@ -157,6 +183,7 @@ pub struct Programme {
     pub label: String,
     pub unit: String,
     pub year: i32,
+    pub year_origin: Origin,
     pub planned: Param,
     pub delivery: Param,
     pub downturn_effect: Param,
@@ -274,11 +301,13 @@ fn load_tree(path: &Path, chain: &mut Vec<PathBuf>) -> Result<tree::Node, Scenar
                 .canonicalize()
                 .unwrap_or_else(|_| parent_path.clone());
             if let Some(start) = chain.iter().position(|p| *p == parent_canonical) {
-                let mut names: Vec<String> = chain[start..]
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect();
-                names.push(parent_canonical.display().to_string());
+                let file_name = |p: &PathBuf| {
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                };
+                let mut names: Vec<String> = chain[start..].iter().map(file_name).collect();
+                names.push(file_name(&parent_canonical));
                 return Err(ScenarioError::new(
                     &origin,
                     format!(

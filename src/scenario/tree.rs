@@ -241,7 +241,7 @@ pub fn merge(parent: Node, child: Node) -> Node {
             }
             Node {
                 value: Value::Table(base),
-                origin: parent.origin,
+                origin: child.origin,
             }
         }
         (Value::Array(base), Value::Array(over)) if all_named(&base) && all_named(&over) => {

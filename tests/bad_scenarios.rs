@@ -1,0 +1,139 @@
+//! Every file of `tests/bad-scenarios/` holds one kind of mistake and, in its
+//! first line, the message it must produce (`# expect: …`). Each must exit
+//! with code 2, name its file and key in one message, and leave no result
+//! folder or temporary file behind.
+
+mod common;
+
+use common::{entries, stderr, xuhui};
+use std::fs;
+
+fn bad_files() -> Vec<(String, String)> {
+    let folder = common::root().join("tests/bad-scenarios");
+    let mut files: Vec<(String, String)> = fs::read_dir(&folder)
+        .expect("the corpus folder exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml") && !name.starts_with('_'))
+        .map(|name| {
+            let text = fs::read_to_string(folder.join(&name)).expect("readable");
+            let expect = text
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("# expect: "))
+                .unwrap_or_else(|| panic!("{name} has no `# expect:` first line"))
+                .to_string();
+            (name, expect)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_corpus_is_there() {
+    assert!(
+        bad_files().len() >= 25,
+        "only {} bad scenarios",
+        bad_files().len()
+    );
+}
+
+#[test]
+fn each_bad_scenario_is_refused_with_its_message_and_nothing_written() {
+    let work = tempfile::tempdir().unwrap();
+    let corpus = common::root().join("tests/bad-scenarios");
+    let mut failures = Vec::new();
+    for (name, expect) in bad_files() {
+        let file = corpus.join(&name);
+        let out = work.path().join("out");
+        let output = xuhui(
+            work.path(),
+            &[
+                "run",
+                file.to_str().unwrap(),
+                "--paths",
+                "100",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let message = stderr(&output);
+        let ok = output.status.code() == Some(2)
+            && message.contains(&expect)
+            && message.contains(&name)
+            && message.lines().count() <= 2
+            && !message.contains("panicked")
+            && entries(work.path()).is_empty();
+        if !ok {
+            failures.push(format!(
+                "{name}: exit {:?}, left {:?}\n  expected: {expect}\n  got: {message}",
+                output.status.code(),
+                entries(work.path())
+            ));
+        }
+        let validate = xuhui(work.path(), &["validate", file.to_str().unwrap()]);
+        if validate.status.code() != Some(2) || !stderr(&validate).contains(&expect) {
+            failures.push(format!(
+                "{name}: validate gave exit {:?}: {}",
+                validate.status.code(),
+                stderr(&validate)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn error_messages_carry_the_line() {
+    let work = tempfile::tempdir().unwrap();
+    let file = common::root().join("tests/bad-scenarios/unknown-key.toml");
+    let output = xuhui(work.path(), &["validate", file.to_str().unwrap()]);
+    assert!(
+        stderr(&output).contains("unknown-key.toml:5: "),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_set_flag_naming_no_key_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let output = xuhui(
+        work.path(),
+        &[
+            "run",
+            "--paths",
+            "100",
+            "--set",
+            "series.digital_economy.volatilty=0.1",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains("--set series.digital_economy.volatilty=0.1: `series.digital_economy.volatilty` is not a known key; did you mean `volatility`?"),
+        "{message}"
+    );
+    assert!(entries(work.path()).is_empty());
+}
+
+#[test]
+fn a_set_flag_without_equals_is_refused() {
+    let work = tempfile::tempdir().unwrap();
+    let output = xuhui(work.path(), &["run", "--paths", "100", "--set", "run.seed"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("KEY=VALUE"));
+}
+
+#[test]
+fn a_missing_scenario_file_is_named() {
+    let work = tempfile::tempdir().unwrap();
+    let output = xuhui(work.path(), &["run", "nowhere.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot read scenario file nowhere.toml"),
+        "{}",
+        stderr(&output)
+    );
+}
