@@ -90,22 +90,35 @@ impl TargetYears {
     }
 }
 
-/// Adds the target outcomes of a block of `paths` paths whose values are
-/// stored column by column (`columns[metric * stride + path]`).
+/// A block of paths' values, stored column by column: value `metric` of the
+/// block's path `path` at `values[metric * stride + path]`.
+#[derive(Clone, Copy, Debug)]
+pub struct Columns<'a> {
+    pub values: &'a [f64],
+    pub stride: usize,
+    pub paths: usize,
+}
+
+impl Columns<'_> {
+    #[inline]
+    fn column(&self, metric: usize) -> &[f64] {
+        &self.values[metric * self.stride..metric * self.stride + self.paths]
+    }
+}
+
+/// Adds the target outcomes of a block of paths.
 pub fn add_targets(
     model: &Model,
     years: &TargetYears,
-    columns: &[f64],
-    stride: usize,
-    paths: usize,
+    block: Columns<'_>,
     counts: &mut CountState,
     sums: &mut BlockSums,
     year_ok: &mut [bool],
 ) {
-    for path in 0..paths {
+    for path in 0..block.paths {
         year_ok.iter_mut().for_each(|ok| *ok = true);
         for (i, target) in model.targets.iter().enumerate() {
-            let value = columns[target.value_index * stride + path];
+            let value = block.values[target.value_index * block.stride + path];
             if target.bound.is_met(value) {
                 counts.met[i] += 1;
             } else {
@@ -119,22 +132,20 @@ pub fn add_targets(
     }
 }
 
-/// Adds a block of paths' values, stored column by column, metric by metric:
-/// one sketch stays in cache while all of the block's values of its metric go
-/// in, and each metric's sums run in path order.
+/// Adds a block of paths' values metric by metric: one sketch stays in cache
+/// while all of the block's values of its metric go in, and each metric's
+/// sums run in path order.
 pub fn add_columns(
-    columns: &[f64],
-    stride: usize,
-    paths: usize,
+    block: Columns<'_>,
     shift: &[f64],
     counts: &mut CountState,
     sums: &mut BlockSums,
 ) {
     let metrics = counts.sketches.iter_mut().zip(sums.moments.iter_mut());
     for (metric, (sketch, moments)) in metrics.enumerate() {
-        let centre = shift[metric];
-        let column = &columns[metric * stride..metric * stride + paths];
+        let column = block.column(metric);
         sketch.add_all(column);
+        let centre = shift[metric];
         for value in column {
             moments.add(*value - centre);
         }

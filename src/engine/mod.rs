@@ -164,24 +164,20 @@ impl Worker {
                 stride,
             );
         }
+        let block = accumulate::Columns {
+            values: &self.columns,
+            stride,
+            paths: count,
+        };
         accumulate::add_targets(
             model,
             years,
-            &self.columns,
-            stride,
-            count,
+            block,
             &mut self.counts,
             &mut sums,
             &mut self.year_ok,
         );
-        accumulate::add_columns(
-            &self.columns,
-            stride,
-            count,
-            shift,
-            &mut self.counts,
-            &mut sums,
-        );
+        accumulate::add_columns(block, shift, &mut self.counts, &mut sums);
         sums
     }
 }

@@ -37,11 +37,11 @@ struct Page {
 }
 
 impl Page {
-    fn new() -> Box<Self> {
-        Box::new(Page {
+    fn new() -> Self {
+        Page {
             low: [0; PAGE_SIZE],
             carries: None,
-        })
+        }
     }
 
     #[inline]
@@ -77,7 +77,7 @@ pub struct QuantileSketch {
     binade_of: Vec<u32>,
     /// For each binade in use: 1 + index into `pages` for each of its pages, or 0.
     binades: Vec<[u32; PAGES_PER_BINADE]>,
-    pages: Vec<Box<Page>>,
+    pages: Vec<Page>,
     zeros: u64,
     count: u64,
     min: f64,
