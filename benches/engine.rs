@@ -15,15 +15,26 @@ fn baseline_runs(c: &mut Criterion) {
     let scenario = load_embedded_baseline(&[]).expect("the embedded baseline loads");
     let model = Model::compile(&scenario).expect("the baseline compiles");
     let mut group = c.benchmark_group("baseline");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
-    for (paths, threads) in [(10_000u64, None), (100_000, None), (1_000_000, None), (100_000, Some(1))] {
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    for (paths, threads) in [
+        (10_000u64, None),
+        (100_000, None),
+        (1_000_000, None),
+        (100_000, Some(1)),
+    ] {
         let label = match threads {
             Some(t) => format!("{paths} paths, {t} thread"),
             None => format!("{paths} paths, all cores"),
         };
         group.throughput(Throughput::Elements(paths));
         group.bench_with_input(BenchmarkId::from_parameter(label), &paths, |b, &paths| {
-            let config = RunConfig { paths, seed: 2024, threads };
+            let config = RunConfig {
+                paths,
+                seed: 2024,
+                threads,
+            };
             b.iter(|| engine::run(&model, &config).expect("runs"));
         });
     }
