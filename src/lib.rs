@@ -6,11 +6,13 @@
 //! stream) → [`summary`] (statistics) → [`output`] (the result set on disk).
 
 pub mod cli;
+pub mod compare;
 pub mod dist;
 pub mod engine;
 pub mod model;
 pub mod output;
 pub mod rng;
+pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod summary;

@@ -28,6 +28,18 @@ pub struct Summary {
     /// Probability that every target of a year is met in the same path.
     pub all_targets: Vec<JointSummary>,
     pub diagnostics: Diagnostics,
+    /// The per-path outcomes file, when the run kept one.
+    #[serde(default)]
+    pub per_path: Option<PerPath>,
+}
+
+/// What `paths.parquet` holds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PerPath {
+    pub file: String,
+    pub rows: u64,
+    /// Column names, `metric@year`, besides `path`.
+    pub columns: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -267,5 +279,6 @@ pub fn summarize(
         diagnostics: Diagnostics {
             clamped_draws: totals.counts.clamped_draws,
         },
+        per_path: None,
     }
 }

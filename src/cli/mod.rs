@@ -1,7 +1,8 @@
 //! The command line: clap's view of the flags (this file), one file per
 //! command, and the mapping of errors to exit codes (0 success, 2 usage or
-//! scenario error, 1 anything else). The engine never sees these types.
+//! scenario error, 1 anything else, 3 a `compare --fail-on` verdict). The engine never sees these types.
 
+mod compare;
 mod run;
 mod validate;
 
@@ -27,6 +28,54 @@ pub enum Command {
     Run(RunArgs),
     /// Load and check scenario files; run nothing.
     Validate(ValidateArgs),
+    /// Compare result sets: each target's change with a 95 % interval and a verdict.
+    Compare(CompareArgs),
+}
+
+/// What makes `compare` exit with code 3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any target significantly worse than in the base.
+    Worse,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The base result set (folder).
+    pub base: PathBuf,
+    /// Result sets to compare with the base.
+    #[arg(required = true)]
+    pub others: Vec<PathBuf>,
+    /// Noise threshold on a probability change: verdicts need the whole 95 % interval beyond it.
+    #[arg(long, default_value_t = crate::compare::DEFAULT_THRESHOLD)]
+    pub threshold: f64,
+    /// Print the comparison as JSON.
+    #[arg(long, conflicts_with_all = ["markdown", "csv"])]
+    pub json: bool,
+    /// Print the comparison as Markdown.
+    #[arg(long, conflicts_with = "csv")]
+    pub markdown: bool,
+    /// Print the comparison as CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Also write comparison.json, comparison.md and comparison.csv into this folder.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Exit with code 3 when a target got significantly worse.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Split each target's change across the assumptions that differ (Shapley), by re-running them.
+    #[arg(long)]
+    pub explain: bool,
+    /// Paths per re-run for --explain (default: the base's paths, at most 50,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_PATHS))]
+    pub explain_paths: Option<u64>,
+    /// Worker threads for --explain.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -57,6 +106,12 @@ pub struct RunArgs {
     /// Print summary.json to standard output instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Also keep this metric's per-path values (all years, or NAME@YEAR) in paths.parquet.
+    #[arg(long = "keep-metric", value_name = "METRIC[@YEAR]")]
+    pub keep_metrics: Vec<String>,
+    /// Do not write paths.parquet (per-path outcomes of the target metrics).
+    #[arg(long)]
+    pub no_paths: bool,
 }
 
 #[derive(Debug, Args)]
@@ -76,6 +131,8 @@ pub enum CliError {
     Input(String),
     /// Anything else: exit 1.
     Failure(String),
+    /// The command worked but its verdict fails the caller's condition: exit 3.
+    Verdict(String),
 }
 
 /// Parses the arguments, runs the command, prints any error; returns the exit code.
@@ -92,6 +149,7 @@ pub fn main() -> i32 {
         None => run::run(RunArgs::default(), true),
         Some(Command::Run(args)) => run::run(args, false),
         Some(Command::Validate(args)) => validate::validate(&args),
+        Some(Command::Compare(args)) => compare::compare(&args),
     };
     match result {
         Ok(()) => 0,
@@ -102,6 +160,10 @@ pub fn main() -> i32 {
         Err(CliError::Failure(message)) => {
             eprintln!("error: {message}");
             1
+        }
+        Err(CliError::Verdict(message)) => {
+            eprintln!("{message}");
+            3
         }
     }
 }

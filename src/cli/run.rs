@@ -1,12 +1,12 @@
 //! `xuhui-sim run`: load a scenario, resolve the run configuration from the
-//! scenario's `[run]` and the flags, simulate, write the result set, print.
+//! scenario's `[run]` and the flags, run it into a result set, print.
 
 use super::{CliError, RunArgs};
-use crate::engine::{self, RunConfig};
-use crate::model::Model;
-use crate::output::{self, table::target_table, WriteError};
+use crate::engine::RunConfig;
+use crate::output::{self, table::target_table};
+use crate::runner::{run_to_result_set, Keep, RunError};
 use crate::scenario::{self, Scenario};
-use crate::summary;
+use crate::summary::Summary;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -24,34 +24,38 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
-    let force = args.force || quick_start;
-    output::check_destination(&out, force).map_err(write_error)?;
-
-    let model = Model::compile(&scenario)
-        .map_err(|e| CliError::Failure(format!("internal error compiling the model: {e}")))?;
-    let totals = engine::run(&model, &config).map_err(|e| CliError::Input(e.to_string()))?;
-    let summary = summary::summarize(&scenario, &model, &totals, &scenario.run.sampling);
-    output::write_result_set(&out, force, &summary, &scenario.resolved_toml)
-        .map_err(write_error)?;
-
-    let mut stdout = std::io::stdout().lock();
-    let printed = if args.json {
-        stdout.write_all(output::json::summary_json(&summary).as_bytes())
-    } else if !args.quiet {
-        stdout.write_all(target_table(&summary).as_bytes())
-    } else {
-        Ok(())
+    let keep = Keep {
+        no_paths: args.no_paths,
+        extra_metrics: args.keep_metrics.clone(),
     };
-    // A closed pipe (`| head`) is not an error.
-    if let Err(e) = printed {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(CliError::Failure(format!("cannot print the result: {e}")));
-        }
-    }
+    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
+        .map_err(|e| match e {
+            RunError::Input(message) => CliError::Input(message),
+            RunError::Failure(message) => CliError::Failure(message),
+        })?;
+    print(&args, &summary)?;
     if !args.quiet {
         eprintln!("wrote {}/", out.display());
     }
     Ok(())
+}
+
+fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    let printed = if args.json {
+        stdout.write_all(output::json::summary_json(summary).as_bytes())
+    } else if !args.quiet {
+        stdout.write_all(target_table(summary).as_bytes())
+    } else {
+        Ok(())
+    };
+    // A closed pipe (`| head`) is not an error.
+    match printed.and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failure(format!("cannot print the result: {e}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn load(args: &RunArgs) -> Result<Scenario, CliError> {
@@ -60,11 +64,4 @@ fn load(args: &RunArgs) -> Result<Scenario, CliError> {
         None => scenario::load_embedded_baseline(&args.sets),
     };
     loaded.map_err(|e| CliError::Input(e.to_string()))
-}
-
-fn write_error(e: WriteError) -> CliError {
-    match e {
-        WriteError::Exists(_) => CliError::Input(e.to_string()),
-        WriteError::Io { .. } => CliError::Failure(e.to_string()),
-    }
 }

@@ -20,7 +20,7 @@ use std::time::Instant;
 /// Paths per block: the unit of work and of floating-point summation order.
 pub const BLOCK_PATHS: u64 = 4096;
 /// Blocks per wave: bounds the block sums held at once.
-pub const WAVE_BLOCKS: u64 = 32;
+pub const WAVE_BLOCKS: u64 = 16;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).
 pub const MAX_PATHS: u64 = 4_000_000_000;
 
@@ -54,10 +54,30 @@ pub enum EngineError {
     Paths(u64),
     #[error("cannot start {threads} worker threads: {reason}")]
     Threads { threads: usize, reason: String },
+    #[error("cannot keep the per-path outcomes: {0}")]
+    Sink(String),
+}
+
+/// Receives chosen metric values of every path, in path order, one block at a
+/// time (the per-path outcomes a result set keeps).
+pub trait PathSink: Send {
+    /// `columns[k][j]` is kept value `k` of path `first_path + j`.
+    fn block(&mut self, first_path: u64, columns: &[Vec<f64>]) -> Result<(), String>;
 }
 
 /// Runs `config.paths` paths of `model`.
 pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> {
+    run_keeping(model, config, &[], None)
+}
+
+/// Runs `config.paths` paths of `model`, handing the values at buffer indices
+/// `kept` of every path to `sink`, in path order.
+pub fn run_keeping(
+    model: &Model,
+    config: &RunConfig,
+    kept: &[usize],
+    mut sink: Option<&mut dyn PathSink>,
+) -> Result<RunTotals, EngineError> {
     if config.paths == 0 || config.paths > MAX_PATHS {
         return Err(EngineError::Paths(config.paths));
     }
@@ -82,11 +102,11 @@ pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> 
         .collect();
     let mut sums = BlockSums::new(model);
     let blocks = config.paths.div_ceil(BLOCK_PATHS);
-    pool.install(|| {
+    pool.install(|| -> Result<(), EngineError> {
         let mut wave_start = 0;
         while wave_start < blocks {
             let wave_end = (wave_start + WAVE_BLOCKS).min(blocks);
-            let wave: Vec<BlockSums> = (wave_start..wave_end)
+            let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
                 .into_par_iter()
                 .map(|block| {
                     let index = rayon::current_thread_index().unwrap_or(0) % workers.len();
@@ -95,22 +115,35 @@ pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> 
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     let first = block * BLOCK_PATHS;
                     let last = (first + BLOCK_PATHS).min(config.paths);
-                    worker.run_block(model, &target_years, config.seed, first..last, &shift)
+                    let sums =
+                        worker.run_block(model, &target_years, config.seed, first..last, &shift);
+                    (sums, worker.kept_columns(kept, (last - first) as usize))
                 })
                 .collect();
-            for block_sums in &wave {
+            for (block, (block_sums, columns)) in (wave_start..).zip(&wave) {
                 sums.merge(block_sums);
+                if let Some(sink) = sink.as_mut() {
+                    sink.block(block * BLOCK_PATHS, columns)
+                        .map_err(EngineError::Sink)?;
+                }
             }
             wave_start = wave_end;
         }
-    });
+        Ok(())
+    })?;
 
-    let mut counts = CountState::new(model, &target_years);
-    for worker in workers {
-        let worker = worker
+    // Integer counts merge exactly in any order; fold every worker into the first.
+    let mut workers = workers.into_iter().map(|worker| {
+        worker
             .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        counts.merge(&worker.counts);
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .counts
+    });
+    let mut counts = workers
+        .next()
+        .unwrap_or_else(|| CountState::new(model, &target_years));
+    for other in workers {
+        counts.merge(&other);
     }
     Ok(RunTotals {
         paths: config.paths,
@@ -142,6 +175,14 @@ impl Worker {
             year_ok: vec![true; years.years.len()],
             counts: CountState::new(model, years),
         }
+    }
+
+    /// The values at buffer indices `kept` of the block just run.
+    fn kept_columns(&self, kept: &[usize], paths: usize) -> Vec<Vec<f64>> {
+        let stride = BLOCK_PATHS as usize;
+        kept.iter()
+            .map(|&k| self.columns[k * stride..k * stride + paths].to_vec())
+            .collect()
     }
 
     fn run_block(

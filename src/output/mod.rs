@@ -1,9 +1,11 @@
 //! Writing a result set (spec section 7): one file per format, assembled in a
 //! temporary folder beside the destination and renamed into place, so a
-//! result set is on disk whole or not at all.
+//! result set is on disk whole or not at all. `paths` keeps per-path
+//! outcomes in Parquet.
 
 pub mod csv;
 pub mod json;
+pub mod paths;
 pub mod table;
 
 use crate::summary::Summary;
@@ -35,47 +37,88 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<(), WriteError> {
     Ok(())
 }
 
-/// Writes `summary.json`, `metrics.csv`, `targets.csv` and `scenario.toml`
-/// into `dir`, replacing an existing folder only with `force`.
+/// A result set being written: a hidden staging folder beside the
+/// destination, renamed into place by [`finish`](Staging::finish). Dropped
+/// unfinished (an error, a panic), it removes the staging folder, so a
+/// failed run leaves nothing behind.
+#[derive(Debug)]
+pub struct Staging {
+    destination: PathBuf,
+    staging: PathBuf,
+    force: bool,
+    finished: bool,
+}
+
+impl Staging {
+    /// Refuses an existing destination without `force`, then creates the staging folder.
+    pub fn begin(destination: &Path, force: bool) -> Result<Staging, WriteError> {
+        check_destination(destination, force)?;
+        let parent = match destination.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        fs::create_dir_all(&parent).map_err(io_at(&parent))?;
+        let name = destination
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "result".into());
+        let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(io_at(&staging))?;
+        }
+        fs::create_dir_all(&staging).map_err(io_at(&staging))?;
+        Ok(Staging {
+            destination: destination.to_path_buf(),
+            staging,
+            force,
+            finished: false,
+        })
+    }
+
+    /// Where file `name` of the result set is written while staging.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.staging.join(name)
+    }
+
+    /// Writes `summary.json`, `metrics.csv`, `targets.csv` and `scenario.toml`
+    /// beside whatever was staged, and moves the whole set into place.
+    pub fn finish(self, summary: &Summary, scenario_toml: &str) -> Result<(), WriteError> {
+        let write = |file: &str, bytes: &[u8]| -> Result<(), WriteError> {
+            let path = self.staging.join(file);
+            fs::write(&path, bytes).map_err(io_at(&path))
+        };
+        write("summary.json", json::summary_json(summary).as_bytes())?;
+        write("metrics.csv", &csv::metrics_csv(summary))?;
+        write("targets.csv", &csv::targets_csv(summary))?;
+        write("scenario.toml", scenario_toml.as_bytes())?;
+        self.commit()
+    }
+
+    /// Moves what was staged into place.
+    pub fn commit(mut self) -> Result<(), WriteError> {
+        check_destination(&self.destination, self.force)?;
+        swap_into_place(&self.staging, &self.destination)?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Writes a result set without per-path outcomes in one go.
 pub fn write_result_set(
     dir: &Path,
     force: bool,
     summary: &Summary,
     scenario_toml: &str,
 ) -> Result<(), WriteError> {
-    check_destination(dir, force)?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent).map_err(io_at(&parent))?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "result".into());
-    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result =
-        stage(&staging, summary, scenario_toml).and_then(|_| swap_into_place(&staging, dir));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
-}
-
-fn stage(staging: &Path, summary: &Summary, scenario_toml: &str) -> Result<(), WriteError> {
-    if staging.exists() {
-        fs::remove_dir_all(staging).map_err(io_at(staging))?;
-    }
-    fs::create_dir_all(staging).map_err(io_at(staging))?;
-    let write = |file: &str, bytes: &[u8]| -> Result<(), WriteError> {
-        let path = staging.join(file);
-        fs::write(&path, bytes).map_err(io_at(&path))
-    };
-    write("summary.json", json::summary_json(summary).as_bytes())?;
-    write("metrics.csv", &csv::metrics_csv(summary))?;
-    write("targets.csv", &csv::targets_csv(summary))?;
-    write("scenario.toml", scenario_toml.as_bytes())?;
-    Ok(())
+    Staging::begin(dir, force)?.finish(summary, scenario_toml)
 }
 
 fn swap_into_place(staging: &Path, dir: &Path) -> Result<(), WriteError> {

@@ -254,6 +254,11 @@ pub fn load_str(text: &str, name: &str, sets: &[String]) -> Result<Scenario, Sce
     finish(tree, sets)
 }
 
+/// Types and checks an already merged tree (used to re-run variations of a stored scenario).
+pub fn from_tree(root: tree::Node) -> Result<Scenario, ScenarioError> {
+    finish(root, &[])
+}
+
 fn finish(mut root: tree::Node, sets: &[String]) -> Result<Scenario, ScenarioError> {
     if let tree::Value::Table(t) = &mut root.value {
         if let Some(tree::Node {

@@ -1,6 +1,7 @@
 //! Streaming statistics: what the engine keeps of each metric instead of the
 //! paths themselves, so memory does not grow with the number of paths.
 
+pub mod difference;
 pub mod moments;
 pub mod sketch;
 pub mod wilson;

@@ -1,0 +1,124 @@
+//! Opening result sets for comparison, and the refusals: an unknown format,
+//! sets whose years or units do not line up.
+
+use crate::output::paths::PATHS_FILE;
+use crate::summary::{Summary, FORMAT};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// A result set on disk: its summary, stored scenario and per-path file.
+#[derive(Clone, Debug)]
+pub struct ResultSet {
+    pub dir: PathBuf,
+    pub summary: Summary,
+    /// `scenario.toml`, when present.
+    pub scenario_toml: Option<String>,
+}
+
+/// Why sets cannot be compared; each message names the set and the fix.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl ResultSet {
+    /// Reads `dir/summary.json` (and `scenario.toml` if present).
+    pub fn open(dir: &Path) -> Result<ResultSet, CompareError> {
+        let shown = dir.display();
+        if !dir.is_dir() {
+            return Err(CompareError::Refused(format!(
+                "{shown} is not a folder; give result-set folders such as results/baseline"
+            )));
+        }
+        let summary_path = dir.join("summary.json");
+        let text = fs::read_to_string(&summary_path).map_err(|e| {
+            CompareError::Refused(format!(
+                "{shown} has no readable summary.json ({e}); is it a result set written by `xuhui-sim run`?"
+            ))
+        })?;
+        let raw: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            CompareError::Refused(format!(
+                "{shown}/summary.json is not valid JSON ({e}); the file is damaged"
+            ))
+        })?;
+        match raw.get("format").and_then(|f| f.as_str()) {
+            Some(FORMAT) => {}
+            Some(other) => {
+                return Err(CompareError::Refused(format!(
+                    "{shown} is a result set of format `{other}`, which this binary does not know (it reads `{FORMAT}`); use the xuhui-sim version that wrote it"
+                )))
+            }
+            None => {
+                return Err(CompareError::Refused(format!(
+                    "{shown}/summary.json has no `format`; it was not written by xuhui-sim"
+                )))
+            }
+        }
+        let summary: Summary = serde_json::from_value(raw).map_err(|e| {
+            CompareError::Refused(format!("{shown}/summary.json does not hold to the result-set format ({e}); the file was edited or damaged"))
+        })?;
+        Ok(ResultSet {
+            dir: dir.to_path_buf(),
+            summary,
+            scenario_toml: fs::read_to_string(dir.join("scenario.toml")).ok(),
+        })
+    }
+
+    /// The per-path file, when the set has one.
+    pub fn paths_file(&self) -> Option<PathBuf> {
+        let per_path = self.summary.per_path.as_ref()?;
+        let file = self.dir.join(&per_path.file);
+        (file.is_file() && per_path.file == PATHS_FILE).then_some(file)
+    }
+
+    /// Whether the set kept this column of per-path values.
+    pub fn has_column(&self, column: &str) -> bool {
+        self.paths_file().is_some()
+            && self
+                .summary
+                .per_path
+                .as_ref()
+                .is_some_and(|p| p.columns.iter().any(|c| c == column))
+    }
+
+    /// Its name for tables: the scenario name and folder.
+    pub fn label(&self) -> String {
+        self.summary.scenario.name.clone()
+    }
+}
+
+/// Refuses two sets whose years or units do not line up.
+pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), CompareError> {
+    let (b, o) = (&base.summary, &other.summary);
+    if b.scenario.base_year != o.scenario.base_year {
+        return Err(CompareError::Refused(format!(
+            "{} starts from base year {} but {} from {}; only sets with the same base year can be compared",
+            base.dir.display(),
+            b.scenario.base_year,
+            other.dir.display(),
+            o.scenario.base_year
+        )));
+    }
+    for m in &b.metrics {
+        if let Some(n) = o
+            .metrics
+            .iter()
+            .find(|n| n.metric == m.metric && n.year == m.year)
+        {
+            if n.unit != m.unit {
+                return Err(CompareError::Refused(format!(
+                    "metric `{}` is in {} in {} but in {} in {}; the sets measure it differently, so they cannot be compared",
+                    m.metric,
+                    m.unit,
+                    base.dir.display(),
+                    n.unit,
+                    other.dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
