@@ -4,7 +4,7 @@
 
 use crate::engine::{self, EngineError, PathSink, RunConfig};
 use crate::model::Model;
-use crate::output::paths::{self, PathsWriter};
+use crate::output::paths::{self, BackgroundWriter, PathsWriter};
 use crate::output::{Staging, WriteError};
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
@@ -63,7 +63,9 @@ pub fn run_to_result_set(
     let staging = Staging::begin(out, force)?;
     let mut writer = match kept.is_empty() {
         true => None,
-        false => Some(paths_writer(&staging, &kept, scenario, config)?),
+        false => Some(BackgroundWriter::spawn(paths_writer(
+            &staging, &kept, scenario, config,
+        )?)),
     };
     let indices: Vec<usize> = kept.iter().map(|(index, _)| *index).collect();
     let sink = writer.as_mut().map(|w| w as &mut dyn PathSink);

@@ -62,7 +62,7 @@ pub enum EngineError {
 /// time (the per-path outcomes a result set keeps).
 pub trait PathSink: Send {
     /// `columns[k][j]` is kept value `k` of path `first_path + j`.
-    fn block(&mut self, first_path: u64, columns: &[Vec<f64>]) -> Result<(), String>;
+    fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String>;
 }
 
 /// Runs `config.paths` paths of `model`.
@@ -120,8 +120,8 @@ pub fn run_keeping(
                     (sums, worker.kept_columns(kept, (last - first) as usize))
                 })
                 .collect();
-            for (block, (block_sums, columns)) in (wave_start..).zip(&wave) {
-                sums.merge(block_sums);
+            for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
+                sums.merge(&block_sums);
                 if let Some(sink) = sink.as_mut() {
                     sink.block(block * BLOCK_PATHS, columns)
                         .map_err(EngineError::Sink)?;

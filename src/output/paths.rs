@@ -147,15 +147,15 @@ impl PathsWriter {
 }
 
 impl PathSink for PathsWriter {
-    fn block(&mut self, first_path: u64, columns: &[Vec<f64>]) -> Result<(), String> {
+    fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String> {
         let rows = columns.first().map_or(0, Vec::len);
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from_iter_values(
             first_path..first_path + rows as u64,
         ))];
         arrays.extend(
             columns
-                .iter()
-                .map(|c| Arc::new(Float64Array::from(c.clone())) as ArrayRef),
+                .into_iter()
+                .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef),
         );
         let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| e.to_string())?;
         let writer = self
@@ -165,6 +165,67 @@ impl PathSink for PathsWriter {
         writer.write(&batch).map_err(|e| e.to_string())?;
         self.rows += rows as u64;
         Ok(())
+    }
+}
+
+/// A [`PathsWriter`] on a thread of its own, so that encoding and writing
+/// overlap the simulation instead of pausing it between waves of blocks.
+pub struct BackgroundWriter {
+    sender: Option<std::sync::mpsc::SyncSender<(u64, Vec<Vec<f64>>)>>,
+    thread: Option<std::thread::JoinHandle<Result<u64, String>>>,
+}
+
+impl BackgroundWriter {
+    /// Moves `writer` to a new thread; at most a few blocks wait in between.
+    pub fn spawn(mut writer: PathsWriter) -> Self {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<f64>>)>(4);
+        let thread = std::thread::spawn(move || {
+            for (first_path, columns) in receiver {
+                writer.block(first_path, columns)?;
+            }
+            writer.close()
+        });
+        BackgroundWriter {
+            sender: Some(sender),
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits for the last block to be written; returns the rows written.
+    pub fn close(mut self) -> Result<u64, String> {
+        self.sender.take();
+        match self.thread.take().map(|t| t.join()) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err("the per-path writer stopped unexpectedly".into()),
+            None => Err("the per-path writer is already closed".into()),
+        }
+    }
+}
+
+impl PathSink for BackgroundWriter {
+    fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String> {
+        let sender = self
+            .sender
+            .as_ref()
+            .ok_or("the per-path writer is already closed")?;
+        if sender.send((first_path, columns)).is_err() {
+            // The writer thread ended early: its error says why.
+            self.sender.take();
+            return match self.thread.take().map(|t| t.join()) {
+                Some(Ok(Err(e))) => Err(e),
+                _ => Err("the per-path writer stopped unexpectedly".into()),
+            };
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BackgroundWriter {
+    fn drop(&mut self) {
+        self.sender.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
