@@ -284,10 +284,11 @@ mod tests {
         let names = vec![column_name("a.growth", 2024), column_name("b.level", 2025)];
         let mut writer = PathsWriter::create(&file, &names, &[("seed", "7".into())]).unwrap();
         writer
-            .block(0, &[vec![0.1, 0.2], vec![10.0, 11.0]])
+            .block(0, vec![vec![0.1, 0.2], vec![10.0, 11.0]])
             .unwrap();
-        writer.block(2, &[vec![0.3], vec![12.0]]).unwrap();
-        assert_eq!(writer.close().unwrap(), 3);
+        let mut background = BackgroundWriter::spawn(writer);
+        background.block(2, vec![vec![0.3], vec![12.0]]).unwrap();
+        assert_eq!(background.close().unwrap(), 3);
         assert_eq!(read_column_names(&file).unwrap(), names);
         assert_eq!(
             read_column(&file, "a.growth@2024").unwrap(),
