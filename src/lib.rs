@@ -5,6 +5,7 @@
 //! (compile it) → [`engine`] (simulate paths in parallel, aggregate as they
 //! stream) → [`summary`] (statistics) → [`output`] (the result set on disk).
 
+pub mod analysis;
 pub mod cli;
 pub mod compare;
 pub mod dist;

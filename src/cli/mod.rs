@@ -2,8 +2,12 @@
 //! command, and the mapping of errors to exit codes (0 success, 2 usage or
 //! scenario error, 1 anything else, 3 a `compare --fail-on` verdict). The engine never sees these types.
 
+mod calibrate;
 mod compare;
+mod goal_seek;
 mod run;
+mod sensitivity;
+mod sweep;
 mod validate;
 
 use crate::engine::MAX_PATHS;
@@ -30,6 +34,135 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Compare result sets: each target's change with a 95 % interval and a verdict.
     Compare(CompareArgs),
+    /// One run per point of a grid over one or two assumptions (common random numbers).
+    Sweep(SweepArgs),
+    /// Which assumptions move which outcomes: tornado (p10/p90) or Sobol indices.
+    Sensitivity(SensitivityArgs),
+    /// The value of one assumption at which a target is met with a given probability.
+    #[command(name = "goal-seek")]
+    GoalSeek(GoalSeekArgs),
+    /// Fit a series' growth process (mean, persistence, volatility) to observed growth rates.
+    Calibrate(CalibrateArgs),
+}
+
+/// What every study shares with `run`: the scenario, overrides, run settings, output folder.
+#[derive(Debug, Args, Default, Clone)]
+pub struct StudyArgs {
+    /// Scenario file (TOML). Without it, the embedded baseline.
+    pub scenario: Option<PathBuf>,
+    /// Paths per run (default: the scenario's run.paths; goal-seek: at most 50,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_PATHS))]
+    pub paths: Option<u64>,
+    /// Random seed, shared by every run of the study (default: the scenario's run.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+    /// Override a scenario value in every run, e.g. regime.downturn_probability=0.2.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Folder for the study's CSV and JSON (default: results/<scenario>-<command>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// An assumption and its range, KEY=LO..HI (once or twice).
+    #[arg(long, required = true, value_name = "KEY=LO..HI")]
+    pub vary: Vec<String>,
+    /// Values per varied assumption.
+    #[arg(long, default_value_t = 5)]
+    pub steps: usize,
+    /// Metrics to report at each point (METRIC or METRIC@YEAR; default: GDP growth in the first year).
+    #[arg(long = "metric", value_name = "METRIC[@YEAR]")]
+    pub metrics: Vec<String>,
+}
+
+/// Sensitivity methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SensitivityMethod {
+    /// Each uncertain parameter at its p10 and p90, the others as they are.
+    Tornado,
+    /// First-order and total Sobol indices (Saltelli sampling, Jansen estimators).
+    Sobol,
+}
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[arg(long, value_enum, default_value_t = SensitivityMethod::Tornado)]
+    pub method: SensitivityMethod,
+    /// Metrics whose median (tornado) or value (Sobol) to analyse besides the targets.
+    #[arg(long = "metric", value_name = "METRIC[@YEAR]")]
+    pub metrics: Vec<String>,
+    /// Sobol: rows of the Saltelli design to start with (model paths = rows × (parameters + 2)).
+    #[arg(long, default_value_t = 4096)]
+    pub samples: u64,
+    /// Sobol: double the rows until every 95 % interval is at most this wide ...
+    #[arg(long, default_value_t = 0.1)]
+    pub tolerance: f64,
+    /// Sobol: ... or until this many rows.
+    #[arg(long, default_value_t = 32_768)]
+    pub max_samples: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct GoalSeekArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// The assumption to solve for (a dotted key).
+    #[arg(long, value_name = "KEY")]
+    pub vary: String,
+    /// The target's name.
+    #[arg(long)]
+    pub target: String,
+    /// The probability wanted, in (0, 1).
+    #[arg(long)]
+    pub probability: f64,
+    /// Range to search, LO..HI (default: the parameter's p1..p99, or 0 to twice its value).
+    #[arg(long, value_name = "LO..HI")]
+    pub range: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// The series the fit is for (names the TOML snippet's table).
+    #[arg(long)]
+    pub series: String,
+    /// Observed growth rates, oldest first, comma-separated (e.g. 0.12,0.09,0.11).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        conflicts_with = "csv"
+    )]
+    pub history: Vec<f64>,
+    /// A CSV file of observed growth rates, one per row.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// The CSV column holding the rates (default: the last).
+    #[arg(long, requires = "csv")]
+    pub column: Option<String>,
+    /// Folder for calibration.json, calibration.csv and calibration.toml (default: results/calibrate-<series>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the JSON instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What makes `compare` exit with code 3.
@@ -135,6 +268,81 @@ pub enum CliError {
     Verdict(String),
 }
 
+impl StudyArgs {
+    /// The study these flags describe; `default_paths` caps the scenario's path count when no --paths is given.
+    pub fn study(&self, default_paths: Option<u64>) -> Result<crate::analysis::Study, CliError> {
+        let source = match &self.scenario {
+            Some(path) => crate::analysis::Source::File(path.clone()),
+            None => crate::analysis::Source::Embedded,
+        };
+        let mut study = crate::analysis::Study {
+            source,
+            sets: self.sets.clone(),
+            paths: self.paths,
+            seed: self.seed,
+            threads: self.threads.map(usize::from),
+        };
+        if let (None, Some(cap)) = (self.paths, default_paths) {
+            let scenario = study.scenario(&[]).map_err(analysis_error)?;
+            study.paths = Some(scenario.run.paths.min(cap));
+        }
+        Ok(study)
+    }
+
+    /// The output folder: --out, else results/<scenario name>-<command>.
+    pub fn folder(
+        &self,
+        study: &crate::analysis::Study,
+        command: &str,
+    ) -> Result<PathBuf, CliError> {
+        match &self.out {
+            Some(out) => Ok(out.clone()),
+            None => {
+                let name = study.scenario(&[]).map_err(analysis_error)?.name;
+                Ok(PathBuf::from("results").join(format!("{name}-{command}")))
+            }
+        }
+    }
+}
+
+/// Maps a study's error to an exit code.
+pub fn analysis_error(e: crate::analysis::AnalysisError) -> CliError {
+    match e {
+        crate::analysis::AnalysisError::Input(message) => CliError::Input(message),
+        crate::analysis::AnalysisError::Failure(message) => CliError::Failure(message),
+    }
+}
+
+/// Writes a study's files, then prints its table (or JSON).
+pub fn finish_study(
+    dir: &std::path::Path,
+    force: bool,
+    files: &[(&str, Vec<u8>)],
+    text: &str,
+) -> Result<(), CliError> {
+    crate::output::write_folder(dir, force, files).map_err(|e| match e {
+        crate::output::WriteError::Exists(_) => CliError::Input(e.to_string()),
+        other => CliError::Failure(other.to_string()),
+    })?;
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush())
+    {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(CliError::Failure(format!("cannot print: {e}")));
+        }
+    }
+    eprintln!("wrote {}/", dir.display());
+    Ok(())
+}
+
+/// Refuses early when the output folder exists without --force.
+pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), CliError> {
+    crate::output::check_destination(dir, force).map_err(|e| CliError::Input(e.to_string()))
+}
+
 /// Parses the arguments, runs the command, prints any error; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -150,6 +358,10 @@ pub fn main() -> i32 {
         Some(Command::Run(args)) => run::run(args, false),
         Some(Command::Validate(args)) => validate::validate(&args),
         Some(Command::Compare(args)) => compare::compare(&args),
+        Some(Command::Sweep(args)) => sweep::sweep(&args),
+        Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
+        Some(Command::GoalSeek(args)) => goal_seek::goal_seek(&args),
+        Some(Command::Calibrate(args)) => calibrate::calibrate(&args),
     };
     match result {
         Ok(()) => 0,

@@ -188,6 +188,80 @@ impl Dist {
         }
     }
 
+    /// The quantile at level `q` in (0, 1): the value below which a share `q`
+    /// of draws fall (for binomial, of the delivered share of items: `p`).
+    pub fn quantile(&self, q: f64) -> f64 {
+        use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
+        let q = q.clamp(1e-12, 1.0 - 1e-12);
+        let standard_normal = || {
+            Normal::new(0.0, 1.0)
+                .map(|n| n.inverse_cdf(q))
+                .unwrap_or(0.0)
+        };
+        match *self {
+            Dist::Fixed { value } => value,
+            Dist::Normal { mean, sd } => mean + sd * standard_normal(),
+            Dist::LogNormal { mu, sigma } => (mu + sigma * standard_normal()).exp(),
+            Dist::StudentT {
+                df,
+                location,
+                scale,
+            } => StudentsT::new(location, scale, df)
+                .map(|t| t.inverse_cdf(q))
+                .unwrap_or(location),
+            Dist::Uniform { min, max } => min + q * (max - min),
+            Dist::Triangular { min, mode, max } => {
+                let split = (mode - min) / (max - min);
+                if q < split {
+                    min + (q * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - q) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => {
+                let width = max - min;
+                let a = 1.0 + lambda * (mode - min) / width;
+                let b = 1.0 + lambda * (max - mode) / width;
+                min + width * Beta::new(a, b).map(|d| d.inverse_cdf(q)).unwrap_or(0.5)
+            }
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => {
+                min + (max - min)
+                    * Beta::new(alpha, beta)
+                        .map(|d| d.inverse_cdf(q))
+                        .unwrap_or(0.5)
+            }
+            Dist::Binomial { p } => p,
+            Dist::TwoPieceNormal {
+                mode,
+                sigma_left,
+                sigma_right,
+            } => {
+                let left = sigma_left / (sigma_left + sigma_right);
+                let z = |level: f64| {
+                    Normal::new(0.0, 1.0)
+                        .map(|n| n.inverse_cdf(level))
+                        .unwrap_or(0.0)
+                };
+                if q < left {
+                    // Below the mode: the left half-normal, P(X < x) = left * 2 Φ((x - mode)/σL).
+                    mode + sigma_left * z(q / left / 2.0)
+                } else {
+                    mode + sigma_right * z(0.5 + (q - left) / (1.0 - left) / 2.0)
+                }
+            }
+        }
+    }
+
     /// The mean, used for reports and for the model's reference values.
     pub fn mean(&self) -> f64 {
         match *self {
@@ -247,6 +321,37 @@ mod tests {
         assert!(Dist::Uniform { min: 2.0, max: 1.0 }.validate().is_err());
         assert!(Dist::Binomial { p: 1.5 }.validate().is_err());
         assert!(Dist::Normal { mean: 0.0, sd: 1.0 }.validate().is_ok());
+    }
+
+    #[test]
+    fn quantiles_invert_the_distributions() {
+        let tri = Dist::Triangular {
+            min: 0.0,
+            mode: 1.0,
+            max: 4.0,
+        };
+        // P(X < 1) = 1/4 for this triangle.
+        assert!((tri.quantile(0.25) - 1.0).abs() < 1e-12);
+        let normal = Dist::Normal { mean: 1.0, sd: 2.0 };
+        assert!((normal.quantile(0.975) - (1.0 + 2.0 * 1.959_963_984_540_054)).abs() < 1e-6);
+        let uniform = Dist::Uniform { min: 2.0, max: 4.0 };
+        assert!((uniform.quantile(0.1) - 2.2).abs() < 1e-12);
+        let split = Dist::TwoPieceNormal {
+            mode: 0.0,
+            sigma_left: 1.0,
+            sigma_right: 3.0,
+        };
+        assert!(
+            (split.quantile(0.25)).abs() < 1e-9,
+            "the mode is the 25 % point"
+        );
+        let pert = Dist::Pert {
+            min: 0.0,
+            mode: 0.5,
+            max: 1.0,
+            lambda: 4.0,
+        };
+        assert!((pert.quantile(0.5) - 0.5).abs() < 1e-9);
     }
 
     #[test]

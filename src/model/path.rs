@@ -58,13 +58,37 @@ impl Model {
         out: &mut [f64],
         stride: usize,
     ) -> u64 {
-        let mut clamped = 0;
-        for (slot, p) in self.params.iter().enumerate() {
-            ws.drawn[slot] = p.sampler.sample(&mut stream(seed, p.key, path));
-        }
         // Taken out for the path so the rest of the workspace can be borrowed mutably.
-        let drawn_values = std::mem::take(&mut ws.drawn);
-        let drawn = &drawn_values;
+        let mut drawn = std::mem::take(&mut ws.drawn);
+        self.draw_params(seed, path, &mut drawn);
+        let clamped = self.simulate_path_given(seed, path, &drawn, ws, out, stride);
+        ws.drawn = drawn;
+        clamped
+    }
+
+    /// The parameters drawn per path (in the order of `self.params`) of path
+    /// `path` of a run seeded with `seed`.
+    pub fn draw_params(&self, seed: u64, path: u64, drawn: &mut [f64]) {
+        for (slot, p) in self.params.iter().enumerate() {
+            drawn[slot] = p.sampler.sample(&mut stream(seed, p.key, path));
+        }
+    }
+
+    /// Like [`simulate_path`](Self::simulate_path), with the per-path
+    /// parameters given (`drawn`, in the order of `self.params`) instead of
+    /// drawn: the rest of the path's randomness still comes from `seed` and
+    /// `path`. This is how variance-based sensitivity analysis mixes the
+    /// parameters of one path with the noise of another.
+    pub fn simulate_path_given(
+        &self,
+        seed: u64,
+        path: u64,
+        drawn: &[f64],
+        ws: &mut PathWorkspace,
+        out: &mut [f64],
+        stride: usize,
+    ) -> u64 {
+        let mut clamped = 0;
         let n = self.series.len();
         for (k, s) in self.series.iter().enumerate() {
             let mu = s.mean_growth.get(drawn);
@@ -164,7 +188,6 @@ impl Model {
             out[(p.ratio_index) * stride] = ratio;
             out[(p.delivered_index) * stride] = planned * ratio;
         }
-        ws.drawn = drawn_values;
         clamped
     }
 

@@ -111,6 +111,16 @@ impl Drop for Staging {
     }
 }
 
+/// Writes `files` (name, bytes) as a new folder `dir`, whole or not at all.
+pub fn write_folder(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Result<(), WriteError> {
+    let staging = Staging::begin(dir, force)?;
+    for (name, bytes) in files {
+        let path = staging.file(name);
+        fs::write(&path, bytes).map_err(io_at(&path))?;
+    }
+    staging.commit()
+}
+
 /// Writes a result set without per-path outcomes in one go.
 pub fn write_result_set(
     dir: &Path,

@@ -43,6 +43,46 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Every parameter drawn per path (given as a distribution), in file order:
+    /// the uncertain assumptions that sensitivity analysis varies. Programme
+    /// deliveries (a programme's own randomness) and yearly inflation draws are
+    /// not parameters.
+    pub fn random_parameters(&self) -> Vec<&Param> {
+        let mut all: Vec<&Param> = Vec::new();
+        for x in &self.series {
+            all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
+            all.extend(x.growth_base.as_ref());
+            all.extend(x.links.iter().map(|(_, p)| p));
+        }
+        if let Some(r) = &self.regime {
+            all.extend([&r.downturn_probability, &r.recovery_probability]);
+            all.extend(r.shift.iter().map(|(_, p)| p));
+        }
+        for p in &self.programmes {
+            all.extend([&p.planned, &p.downturn_effect]);
+        }
+        all.into_iter().filter(|p| p.is_random()).collect()
+    }
+
+    /// The parameter written at dotted `key` (`series.x.mean_growth`, …), fixed or not.
+    pub fn parameter(&self, key: &str) -> Option<&Param> {
+        let mut all: Vec<&Param> = Vec::new();
+        for x in &self.series {
+            all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
+            all.extend(x.growth_base.as_ref());
+            all.extend(x.links.iter().map(|(_, p)| p));
+        }
+        all.extend(self.inflation.as_ref());
+        if let Some(r) = &self.regime {
+            all.extend([&r.downturn_probability, &r.recovery_probability]);
+            all.extend(r.shift.iter().map(|(_, p)| p));
+        }
+        for p in &self.programmes {
+            all.extend([&p.planned, &p.delivery, &p.downturn_effect]);
+        }
+        all.into_iter().find(|p| p.key == key)
+    }
+
     /// Of several places that together make an error, the first `--set` flag,
     /// else the first in the file the user named, else the first.
     pub fn most_direct(&self, origins: &[&Origin]) -> Origin {

@@ -1,0 +1,36 @@
+//! `xuhui-sim goal-seek`: solve for the value of one assumption that meets a target with probability P.
+
+use super::{analysis_error, check_folder, finish_study, CliError, GoalSeekArgs};
+use crate::analysis::{goal_seek, parse_range};
+
+/// Paths per trial when --paths is not given, at most.
+const GOAL_SEEK_PATHS: u64 = 50_000;
+
+pub fn goal_seek(args: &GoalSeekArgs) -> Result<(), CliError> {
+    let study = args.study.study(Some(GOAL_SEEK_PATHS))?;
+    let dir = args.study.folder(&study, "goal-seek")?;
+    check_folder(&dir, args.study.force)?;
+    let range = args
+        .range
+        .as_deref()
+        .map(|r| parse_range(r, "--range"))
+        .transpose()
+        .map_err(analysis_error)?;
+    let result = goal_seek::goal_seek(&study, &args.vary, &args.target, args.probability, range)
+        .map_err(analysis_error)?;
+    let json = serde_json::to_string_pretty(&result).unwrap_or_default() + "\n";
+    let text = if args.study.json {
+        json.clone()
+    } else {
+        goal_seek::table(&result)
+    };
+    finish_study(
+        &dir,
+        args.study.force,
+        &[
+            ("goal-seek.json", json.into_bytes()),
+            ("goal-seek.csv", goal_seek::csv(&result)),
+        ],
+        &text,
+    )
+}
