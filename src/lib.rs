@@ -12,6 +12,7 @@ pub mod dist;
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

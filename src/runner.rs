@@ -6,17 +6,22 @@ use crate::engine::{self, EngineError, PathSink, RunConfig};
 use crate::model::Model;
 use crate::output::paths::{self, BackgroundWriter, PathsWriter};
 use crate::output::{Staging, WriteError};
+use crate::report::Lang;
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
 use std::path::Path;
 
-/// What to keep per path.
+/// What a result set holds beyond the contract's four files, and how the run shows itself.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Keep {
     /// Write no `paths.parquet` at all.
     pub no_paths: bool,
     /// Metrics kept besides the targets' (`metric` or `metric@year`).
     pub extra_metrics: Vec<String>,
+    /// Also write `report.html` in this language.
+    pub report: Option<Lang>,
+    /// Draw a progress bar on standard error (the caller checks it is a terminal).
+    pub progress: bool,
 }
 
 /// Why a run into a result set failed.
@@ -69,7 +74,19 @@ pub fn run_to_result_set(
     };
     let indices: Vec<usize> = kept.iter().map(|(index, _)| *index).collect();
     let sink = writer.as_mut().map(|w| w as &mut dyn PathSink);
-    let totals = engine::run_keeping(&model, config, &indices, sink).map_err(|e| match e {
+    let bar = keep.progress.then(|| progress_bar(config.paths));
+    let advance = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let progress: Option<engine::Progress<'_>> =
+        bar.as_ref().map(|_| &advance as engine::Progress<'_>);
+    let totals = engine::run_keeping(&model, config, &indices, sink, progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let totals = totals.map_err(|e| match e {
         EngineError::Sink(_) => RunError::Failure(e.to_string()),
         other => RunError::Input(other.to_string()),
     })?;
@@ -84,8 +101,32 @@ pub fn run_to_result_set(
             columns: kept.into_iter().map(|(_, name)| name).collect(),
         });
     }
+    if let Some(lang) = keep.report {
+        let paths_file = summary
+            .per_path
+            .as_ref()
+            .map(|_| staging.file(paths::PATHS_FILE));
+        let page = crate::report::run::run_report(&summary, scenario, paths_file.as_deref(), lang);
+        let file = staging.file("report.html");
+        std::fs::write(&file, page)
+            .map_err(|e| RunError::Failure(format!("cannot write {}: {e}", file.display())))?;
+    }
     staging.finish(&summary, &scenario.resolved_toml)?;
     Ok(summary)
+}
+
+/// Runs whose path count suggests they take over about a second get a bar.
+pub const PROGRESS_PATHS: u64 = 400_000;
+
+fn progress_bar(paths: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(paths);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} paths  {elapsed} (eta {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 fn paths_writer(

@@ -168,6 +168,7 @@ fn per_path_file_reads_back_and_agrees_with_the_summary() {
     let keep = Keep {
         no_paths: false,
         extra_metrics: vec!["gdp.index".into(), "retail_sales.level@2025".into()],
+        ..Keep::default()
     };
     let summary = run_to_result_set(
         &scenario,

@@ -5,14 +5,14 @@
 
 use super::{assignment, check_metrics, AnalysisError, MetricChoice, Study};
 use crate::summary::Summary;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The two levels each parameter is held at.
 pub const LOW_LEVEL: f64 = 0.10;
 pub const HIGH_LEVEL: f64 = 0.90;
 
 /// Everything a tornado found.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Tornado {
     pub scenario: String,
     pub paths: u64,
@@ -24,7 +24,7 @@ pub struct Tornado {
 }
 
 /// An uncertain parameter and its two held values.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Parameter {
     pub key: String,
     pub distribution: String,
@@ -34,7 +34,7 @@ pub struct Parameter {
 }
 
 /// One outcome (a target's probability or a metric's median) and its bars.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Outcome {
     /// `target` or `metric median`.
     pub kind: String,
@@ -47,7 +47,7 @@ pub struct Outcome {
 }
 
 /// One parameter's effect on one outcome.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Bar {
     pub parameter: String,
     /// The outcome with the parameter at its p10, and at its p90.

@@ -73,6 +73,9 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
             render::markdown::markdown(&comparison).as_bytes(),
         )?;
         write("comparison.csv", &render::csv::csv(&comparison))?;
+        let page =
+            crate::report::comparison::comparison_report(&comparison, &base, &others, args.lang);
+        write("report.html", page.as_bytes())?;
         staging
             .commit()
             .map_err(|e| CliError::Failure(e.to_string()))?;

@@ -5,6 +5,7 @@
 mod calibrate;
 mod compare;
 mod goal_seek;
+mod report;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -43,6 +44,23 @@ pub enum Command {
     GoalSeek(GoalSeekArgs),
     /// Fit a series' growth process (mean, persistence, volatility) to observed growth rates.
     Calibrate(CalibrateArgs),
+    /// Render a result set (or a tornado study) as report.html, and optionally an Excel workbook.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A result set folder (or a `sensitivity` folder with tornado.json).
+    pub dir: PathBuf,
+    /// Language of the labels.
+    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
+    pub lang: crate::report::Lang,
+    /// Also write report.xlsx (targets, metrics, inputs with sources).
+    #[arg(long)]
+    pub xlsx: bool,
+    /// Where to write the HTML (default: DIR/report.html).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// What every study shares with `run`: the scenario, overrides, run settings, output folder.
@@ -209,6 +227,9 @@ pub struct CompareArgs {
     /// Worker threads for --explain.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Language of the comparison report written with --out.
+    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
+    pub lang: crate::report::Lang,
 }
 
 #[derive(Debug, Args, Default)]
@@ -245,6 +266,12 @@ pub struct RunArgs {
     /// Do not write paths.parquet (per-path outcomes of the target metrics).
     #[arg(long)]
     pub no_paths: bool,
+    /// Also write report.html (charts, tables, inputs with sources) into the result set.
+    #[arg(long)]
+    pub report: bool,
+    /// Language of the report's labels.
+    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
+    pub lang: crate::report::Lang,
 }
 
 #[derive(Debug, Args)]
@@ -362,6 +389,7 @@ pub fn main() -> i32 {
         Some(Command::Sensitivity(args)) => sensitivity::sensitivity(&args),
         Some(Command::GoalSeek(args)) => goal_seek::goal_seek(&args),
         Some(Command::Calibrate(args)) => calibrate::calibrate(&args),
+        Some(Command::Report(args)) => report::report(&args),
     };
     match result {
         Ok(()) => 0,

@@ -24,9 +24,14 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    use std::io::IsTerminal;
     let keep = Keep {
         no_paths: args.no_paths,
         extra_metrics: args.keep_metrics.clone(),
+        report: args.report.then_some(args.lang),
+        progress: !args.quiet
+            && config.paths >= crate::runner::PROGRESS_PATHS
+            && std::io::stderr().is_terminal(),
     };
     let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
         .map_err(|e| match e {

@@ -262,6 +262,70 @@ impl Dist {
         }
     }
 
+    /// A short description for reports: `250.85`, `triangular(min 0.07, mode 0.11, max 0.15)`.
+    pub fn describe(&self) -> String {
+        let n = |v: f64| format!("{v}");
+        match *self {
+            Dist::Fixed { value } => n(value),
+            Dist::Normal { mean, sd } => format!("normal(mean {}, sd {})", n(mean), n(sd)),
+            Dist::LogNormal { mu, sigma } => format!("lognormal(mu {}, sigma {})", n(mu), n(sigma)),
+            Dist::StudentT {
+                df,
+                location,
+                scale,
+            } => format!(
+                "student_t(df {}, location {}, scale {})",
+                n(df),
+                n(location),
+                n(scale)
+            ),
+            Dist::Uniform { min, max } => format!("uniform({} to {})", n(min), n(max)),
+            Dist::Triangular { min, mode, max } => format!(
+                "triangular(min {}, mode {}, max {})",
+                n(min),
+                n(mode),
+                n(max)
+            ),
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => format!(
+                "pert(min {}, mode {}, max {}, lambda {})",
+                n(min),
+                n(mode),
+                n(max),
+                n(lambda)
+            ),
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => format!(
+                "beta(alpha {}, beta {}, on {} to {})",
+                n(alpha),
+                n(beta),
+                n(min),
+                n(max)
+            ),
+            Dist::Binomial { p } => format!("binomial(p {})", n(p)),
+            Dist::TwoPieceNormal {
+                mode,
+                sigma_left,
+                sigma_right,
+            } => {
+                format!(
+                    "two_piece_normal(mode {}, left {}, right {})",
+                    n(mode),
+                    n(sigma_left),
+                    n(sigma_right)
+                )
+            }
+        }
+    }
+
     /// The mean, used for reports and for the model's reference values.
     pub fn mean(&self) -> f64 {
         match *self {

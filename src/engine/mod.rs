@@ -67,8 +67,11 @@ pub trait PathSink: Send {
 
 /// Runs `config.paths` paths of `model`.
 pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> {
-    run_keeping(model, config, &[], None)
+    run_keeping(model, config, &[], None, None)
 }
+
+/// Called after each wave of blocks with the number of paths done so far.
+pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// Runs `config.paths` paths of `model`, handing the values at buffer indices
 /// `kept` of every path to `sink`, in path order.
@@ -77,6 +80,7 @@ pub fn run_keeping(
     config: &RunConfig,
     kept: &[usize],
     mut sink: Option<&mut dyn PathSink>,
+    progress: Option<Progress<'_>>,
 ) -> Result<RunTotals, EngineError> {
     if config.paths == 0 || config.paths > MAX_PATHS {
         return Err(EngineError::Paths(config.paths));
@@ -128,6 +132,9 @@ pub fn run_keeping(
                 }
             }
             wave_start = wave_end;
+            if let Some(report) = progress {
+                report((wave_end * BLOCK_PATHS).min(config.paths));
+            }
         }
         Ok(())
     })?;

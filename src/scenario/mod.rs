@@ -66,6 +66,11 @@ impl Scenario {
 
     /// The parameter written at dotted `key` (`series.x.mean_growth`, …), fixed or not.
     pub fn parameter(&self, key: &str) -> Option<&Param> {
+        self.all_parameters().into_iter().find(|p| p.key == key)
+    }
+
+    /// Every parameter of the scenario, fixed or drawn, in file order.
+    pub fn all_parameters(&self) -> Vec<&Param> {
         let mut all: Vec<&Param> = Vec::new();
         for x in &self.series {
             all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
@@ -80,7 +85,7 @@ impl Scenario {
         for p in &self.programmes {
             all.extend([&p.planned, &p.delivery, &p.downturn_effect]);
         }
-        all.into_iter().find(|p| p.key == key)
+        all
     }
 
     /// Of several places that together make an error, the first `--set` flag,

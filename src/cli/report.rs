@@ -1,0 +1,58 @@
+//! `xuhui-sim report DIR`: a result set (or a tornado study) as report.html,
+//! and with --xlsx as report.xlsx.
+
+use super::{CliError, ReportArgs};
+use crate::report::{self, ReportSource};
+use std::path::Path;
+
+pub fn report(args: &ReportArgs) -> Result<(), CliError> {
+    let source = report::open(&args.dir).map_err(CliError::Input)?;
+    let html_path = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.dir.join("report.html"));
+    match source {
+        ReportSource::Run(set) => {
+            let scenario = report::scenario_of(&set).map_err(CliError::Input)?;
+            let page = report::run::run_report(
+                &set.summary,
+                &scenario,
+                set.paths_file().as_deref(),
+                args.lang,
+            );
+            write_atomically(&html_path, page.as_bytes())?;
+            if args.xlsx {
+                let bytes = report::xlsx::workbook(&set.summary, &scenario, args.lang)
+                    .map_err(CliError::Failure)?;
+                let xlsx_path = html_path.with_extension("xlsx");
+                write_atomically(&xlsx_path, &bytes)?;
+                eprintln!("wrote {}", xlsx_path.display());
+            }
+        }
+        ReportSource::Tornado(study) => {
+            if args.xlsx {
+                return Err(CliError::Input(
+                    "--xlsx is for result sets of `run`; a tornado study has tornado.csv already"
+                        .into(),
+                ));
+            }
+            write_atomically(
+                &html_path,
+                report::tornado::tornado_report(&study, args.lang).as_bytes(),
+            )?;
+        }
+    }
+    eprintln!("wrote {}", html_path.display());
+    Ok(())
+}
+
+/// Writes beside the destination, then renames: a reader never sees half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&temporary, bytes)
+        .and_then(|_| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            CliError::Failure(format!("cannot write {}: {e}", path.display()))
+        })
+}

@@ -1,0 +1,63 @@
+//! Small HTML builders: escaping, tables, the page template.
+
+use super::i18n::{Labels, FONTS};
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A table; cells are HTML already (escape text first); `numeric[i]` right-aligns column i.
+pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
+    let mut out = String::from("<table><thead><tr>");
+    for h in header {
+        out.push_str(&format!("<th>{}</th>", escape(h)));
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let class = if numeric.get(i).copied().unwrap_or(false) {
+                " class=\"num\""
+            } else {
+                ""
+            };
+            out.push_str(&format!("<td{class}>{cell}</td>"));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table>\n");
+    out
+}
+
+/// A chart's SVG in its frame, or the reason it could not be drawn.
+pub fn chart(svg: Result<String, String>) -> String {
+    match svg {
+        Ok(svg) => format!("<div class=\"chart\">{svg}</div>\n"),
+        Err(reason) => format!("<p class=\"note\">{}</p>\n", escape(&reason)),
+    }
+}
+
+/// The whole page.
+pub fn page(labels: &Labels, title: &str, body: &str) -> String {
+    include_str!("template.html")
+        .replace("{{LANG}}", labels.html_lang)
+        .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
+        .replace("{{TITLE}}", &escape(title))
+        .replace("{{FONTS}}", FONTS)
+        .replace("{{BODY}}", body)
+}
+
+/// `seed` or `assumption`, styled.
+pub fn source_kind(kind: &str, labels: &Labels) -> String {
+    match kind {
+        "seed" => format!("<span class=\"seed\">{}</span>", escape(labels.seed_source)),
+        _ => format!(
+            "<span class=\"assumption\">{}</span>",
+            escape(labels.assumption)
+        ),
+    }
+}
