@@ -16,6 +16,7 @@ pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod summary;
 

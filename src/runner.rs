@@ -22,7 +22,22 @@ pub struct Keep {
     pub report: Option<Lang>,
     /// Draw a progress bar on standard error (the caller checks it is a terminal).
     pub progress: bool,
+    /// Run in rounds until this precision is reached (then `config.paths` is the ceiling).
+    pub precision: Option<Precision>,
 }
+
+/// When a run is precise enough: every target probability's 95 % half-width
+/// at most `probability`, and/or one metric's mean known to a relative
+/// 95 % half-width of at most `relative`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Precision {
+    pub probability: Option<f64>,
+    /// (metric, year, relative half-width).
+    pub metric: Option<(String, i32, f64)>,
+}
+
+/// Paths of the first round of a precision-controlled run.
+pub const FIRST_ROUND_PATHS: u64 = 16_384;
 
 /// Why a run into a result set failed.
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +97,10 @@ pub fn run_to_result_set(
     };
     let progress: Option<engine::Progress<'_>> =
         bar.as_ref().map(|_| &advance as engine::Progress<'_>);
-    let totals = engine::run_keeping(&model, config, &indices, sink, progress);
+    let totals = match &keep.precision {
+        None => engine::run_keeping(&model, config, &indices, sink, progress),
+        Some(goal) => run_until_precise(&model, config, goal, &indices, sink, progress),
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -111,8 +129,116 @@ pub fn run_to_result_set(
         std::fs::write(&file, page)
             .map_err(|e| RunError::Failure(format!("cannot write {}: {e}", file.display())))?;
     }
+    if let Some(goal) = &keep.precision {
+        summary.run.precision = Some(precision_report(&summary, goal));
+    }
     staging.finish(&summary, &scenario.resolved_toml)?;
     Ok(summary)
+}
+
+/// Whether a finished run met its precision goal, for `summary.json`.
+fn precision_report(summary: &Summary, goal: &Precision) -> summary::PrecisionReport {
+    let widest = summary.targets.iter().map(|t| (t.ci95[1] - t.ci95[0]) / 2.0).fold(0.0, f64::max);
+    let metric = goal.metric.as_ref().and_then(|(name, year, _)| summary.metrics.iter().find(|m| m.metric == *name && m.year == *year));
+    let metric_relative = metric.map(|m| crate::stats::wilson::Z95 * m.mean_se / m.mean.abs());
+    let reached = goal.probability.is_none_or(|p| widest <= p)
+        && match (&goal.metric, metric_relative) {
+            (Some((_, _, relative)), Some(found)) => found <= *relative,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+    summary::PrecisionReport {
+        probability_half_width: goal.probability,
+        metric: goal.metric.as_ref().map(|(name, year, relative)| format!("{name}@{year}={relative}")),
+        reached,
+        widest_probability_half_width: widest,
+        metric_relative_half_width: metric_relative,
+    }
+}
+
+/// Runs rounds of blocks, each extending the last in block order (so the
+/// result is exactly that of one run of the final path count), until `goal`
+/// holds or `config.paths` is reached. The path counts depend only on the
+/// results, so the run is a deterministic function of scenario, seed and goal.
+fn run_until_precise(
+    model: &Model,
+    config: &RunConfig,
+    goal: &Precision,
+    kept: &[usize],
+    mut sink: Option<&mut dyn PathSink>,
+    progress: Option<engine::Progress<'_>>,
+) -> Result<engine::RunTotals, engine::EngineError> {
+    use crate::stats::wilson::{wilson_interval, Z95};
+    let started = std::time::Instant::now();
+    let ceiling = engine::block_count(config.paths)? * engine::BLOCK_PATHS;
+    let metric_index = match &goal.metric {
+        Some((name, year, _)) => Some(
+            model
+                .metrics
+                .iter()
+                .find(|m| m.name == *name && m.years.contains(year))
+                .map(|m| m.index(*year))
+                .ok_or_else(|| engine::EngineError::Sink(format!("--precision-metric: no metric {name} in {year}")))?,
+        ),
+        None => None,
+    };
+    let shift = engine::pilot_shift(model, config.seed);
+    let mut sums = engine::BlockSums::new(model);
+    let mut counts: Option<engine::CountState> = None;
+    let mut done = 0u64;
+    let mut threads;
+    let mut paths = FIRST_ROUND_PATHS.min(ceiling);
+    loop {
+        let round = RunConfig { paths, ..config.clone() };
+        let mut fold = |_block: u64, block_sums: engine::BlockSums| sums.merge(&block_sums);
+        let blocks = done / engine::BLOCK_PATHS..paths.div_ceil(engine::BLOCK_PATHS);
+        let round_sink = sink.as_mut().map(|s| &mut **s as &mut dyn PathSink);
+        let (found, used) = engine::run_blocks(model, &round, blocks, &shift, kept, round_sink, progress, &mut fold)?;
+        threads = used;
+        match counts.as_mut() {
+            Some(c) => c.merge(&found),
+            None => counts = Some(found),
+        }
+        done = paths;
+        let c = counts.as_ref().expect("set above");
+        let mut needed = paths;
+        let mut precise = true;
+        if let Some(half) = goal.probability {
+            for &met in &c.met {
+                let (lo, hi) = wilson_interval(met, paths, Z95);
+                if (hi - lo) / 2.0 > half {
+                    precise = false;
+                    let p = (met as f64 / paths as f64).clamp(0.001, 0.999);
+                    needed = needed.max((Z95 * Z95 * p * (1.0 - p) / (half * half) * 1.05).ceil() as u64);
+                }
+            }
+        }
+        if let (Some(index), Some((_, _, relative))) = (metric_index, &goal.metric) {
+            let m = &sums.moments[index];
+            let mean = m.mean(shift[index]).abs();
+            if Z95 * m.mean_se() > relative * mean {
+                precise = false;
+                let sd = m.sd();
+                needed = needed.max(((Z95 * sd / (relative * mean.max(f64::MIN_POSITIVE))).powi(2) * 1.05).ceil() as u64);
+            }
+        }
+        if precise || paths >= ceiling {
+            break;
+        }
+        let next = needed.max(paths * 2).min(ceiling);
+        paths = next.div_ceil(engine::BLOCK_PATHS) * engine::BLOCK_PATHS;
+        paths = paths.min(ceiling);
+    }
+    Ok(engine::RunTotals {
+        paths: done,
+        seed: config.seed,
+        threads,
+        seconds: started.elapsed().as_secs_f64(),
+        shift,
+        counts: counts.unwrap_or_else(|| engine::CountState::new(model, &engine::TargetYears::new(model))),
+        sums,
+        target_years: engine::TargetYears::new(model),
+    })
 }
 
 /// Runs whose path count suggests they take over about a second get a bar.

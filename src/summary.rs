@@ -63,6 +63,20 @@ pub struct RunInfo {
     pub seconds: f64,
     pub block_paths: u64,
     pub quantile_method: String,
+    /// With `--precision`: the goal and whether the run reached it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub precision: Option<PrecisionReport>,
+}
+
+/// The precision goal of a run in rounds, and what it reached.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PrecisionReport {
+    pub probability_half_width: Option<f64>,
+    /// `metric@year=relative`.
+    pub metric: Option<String>,
+    pub reached: bool,
+    pub widest_probability_half_width: f64,
+    pub metric_relative_half_width: Option<f64>,
 }
 
 /// The nine reported quantiles, in `summary.json` order.
@@ -272,6 +286,7 @@ pub fn summarize(
             seconds: totals.seconds,
             block_paths: BLOCK_PATHS,
             quantile_method: QUANTILE_METHOD.into(),
+            precision: None,
         },
         metrics,
         targets,

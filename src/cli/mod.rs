@@ -46,6 +46,8 @@ pub enum Command {
     Calibrate(CalibrateArgs),
     /// Render a result set (or a tornado study) as report.html, and optionally an Excel workbook.
     Report(ReportArgs),
+    /// Join the shards of a run (`run --shard K/N`) into the result set of the whole run.
+    Merge(MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +274,28 @@ pub struct RunArgs {
     /// Language of the report's labels.
     #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
     pub lang: crate::report::Lang,
+    /// Run in rounds until every target probability's 95 % half-width is at most this (then --paths is the ceiling, default 100,000,000).
+    #[arg(long, value_name = "HALF_WIDTH", conflicts_with = "shard")]
+    pub precision: Option<f64>,
+    /// Also (or instead) run until this metric's mean is known to a relative 95 % half-width, e.g. gdp.growth@2024=0.001.
+    #[arg(long, value_name = "METRIC@YEAR=RELATIVE", conflicts_with = "shard")]
+    pub precision_metric: Option<String>,
+    /// Run only shard K of N (a contiguous share of the paths) into a partial result set for `merge`.
+    #[arg(long, value_name = "K/N", conflicts_with_all = ["report", "json"])]
+    pub shard: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard folders (any order).
+    #[arg(required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The result set to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an existing result set.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +414,7 @@ pub fn main() -> i32 {
         Some(Command::GoalSeek(args)) => goal_seek::goal_seek(&args),
         Some(Command::Calibrate(args)) => calibrate::calibrate(&args),
         Some(Command::Report(args)) => report::report(&args),
+        Some(Command::Merge(args)) => run::merge(&args),
     };
     match result {
         Ok(()) => 0,

@@ -15,8 +15,13 @@ use std::path::PathBuf;
 /// the binary, so nothing of the user's is lost).
 pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
     let scenario = load(&args)?;
+    let precision = precision_goal(&args)?;
     let config = RunConfig {
-        paths: args.paths.unwrap_or(scenario.run.paths),
+        paths: match (&precision, args.paths) {
+            (Some(_), None) => PRECISION_CEILING,
+            (_, Some(paths)) => paths,
+            (None, None) => scenario.run.paths,
+        },
         seed: args.seed.unwrap_or(scenario.run.seed),
         threads: args.threads.map(usize::from),
     };
@@ -32,16 +37,78 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
         progress: !args.quiet
             && config.paths >= crate::runner::PROGRESS_PATHS
             && std::io::stderr().is_terminal(),
+        precision,
     };
-    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
-        .map_err(|e| match e {
-            RunError::Input(message) => CliError::Input(message),
-            RunError::Failure(message) => CliError::Failure(message),
-        })?;
+    if let Some(shard) = &args.shard {
+        return run_shard(&args, &scenario, &config, shard, &keep);
+    }
+    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep).map_err(run_error)?;
     print(&args, &summary)?;
     if !args.quiet {
         eprintln!("wrote {}/", out.display());
     }
+    Ok(())
+}
+
+/// The most paths a `--precision` run takes when --paths does not say.
+const PRECISION_CEILING: u64 = 100_000_000;
+
+fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, CliError> {
+    if let Some(p) = args.precision {
+        if !(p > 0.0 && p < 0.5) {
+            return Err(CliError::Input(format!("--precision {p} must be a half-width in (0, 0.5), e.g. 0.005")));
+        }
+    }
+    let metric = match &args.precision_metric {
+        None => None,
+        Some(text) => {
+            let bad = || CliError::Input(format!("--precision-metric {text}: write METRIC@YEAR=RELATIVE, e.g. gdp.growth@2024=0.001"));
+            let (metric, relative) = text.split_once('=').ok_or_else(bad)?;
+            let (name, year) = metric.split_once('@').ok_or_else(bad)?;
+            let year: i32 = year.parse().map_err(|_| bad())?;
+            let relative: f64 = relative.parse().map_err(|_| bad())?;
+            if !(relative > 0.0 && relative.is_finite()) {
+                return Err(bad());
+            }
+            Some((name.to_string(), year, relative))
+        }
+    };
+    Ok((args.precision.is_some() || metric.is_some()).then_some(crate::runner::Precision { probability: args.precision, metric }))
+}
+
+fn run_shard(args: &RunArgs, scenario: &Scenario, config: &RunConfig, shard: &str, keep: &Keep) -> Result<(), CliError> {
+    let (k, n) = crate::shard::parse_shard(shard).map_err(CliError::Input)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-shard-{k}-of-{n}", scenario.name)));
+    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep).map_err(run_error)?;
+    if !args.quiet {
+        let first = info.first_block * crate::engine::BLOCK_PATHS;
+        let end = ((info.first_block + info.blocks) * crate::engine::BLOCK_PATHS).min(info.paths);
+        eprintln!(
+            "wrote {}/ (shard {k}/{n}: paths {first} to {} of {}); join the shards with `xuhui-sim merge`",
+            out.display(),
+            end.saturating_sub(1),
+            info.paths
+        );
+    }
+    Ok(())
+}
+
+fn run_error(e: RunError) -> CliError {
+    match e {
+        RunError::Input(message) => CliError::Input(message),
+        RunError::Failure(message) => CliError::Failure(message),
+    }
+}
+
+/// `xuhui-sim merge`: join shards into one result set.
+pub fn merge(args: &super::MergeArgs) -> Result<(), CliError> {
+    let summary = crate::shard::merge(&args.shards, &args.out, args.force).map_err(run_error)?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(target_table(&summary).as_bytes());
+    eprintln!("wrote {}/ ({} shards, {} paths)", args.out.display(), args.shards.len(), summary.run.paths);
     Ok(())
 }
 

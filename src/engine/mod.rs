@@ -9,6 +9,7 @@
 //! and memory is bounded by the wave, not by the number of paths.
 
 mod accumulate;
+pub mod state;
 
 pub use accumulate::{BlockSums, CountState, TargetYears};
 
@@ -79,13 +80,59 @@ pub fn run_keeping(
     model: &Model,
     config: &RunConfig,
     kept: &[usize],
-    mut sink: Option<&mut dyn PathSink>,
+    sink: Option<&mut dyn PathSink>,
     progress: Option<Progress<'_>>,
 ) -> Result<RunTotals, EngineError> {
-    if config.paths == 0 || config.paths > MAX_PATHS {
-        return Err(EngineError::Paths(config.paths));
-    }
     let started = Instant::now();
+    let shift = pilot_shift(model, config.seed);
+    let mut sums = BlockSums::new(model);
+    let mut fold = |_block: u64, block_sums: BlockSums| sums.merge(&block_sums);
+    let blocks = 0..block_count(config.paths)?;
+    let (counts, threads) = run_blocks(model, config, blocks, &shift, kept, sink, progress, &mut fold)?;
+    Ok(RunTotals {
+        paths: config.paths,
+        seed: config.seed,
+        threads,
+        seconds: started.elapsed().as_secs_f64(),
+        shift,
+        counts,
+        sums,
+        target_years: TargetYears::new(model),
+    })
+}
+
+/// The number of blocks of a run of `paths` paths (refusing an impossible count).
+pub fn block_count(paths: u64) -> Result<u64, EngineError> {
+    if paths == 0 || paths > MAX_PATHS {
+        return Err(EngineError::Paths(paths));
+    }
+    Ok(paths.div_ceil(BLOCK_PATHS))
+}
+
+/// The shift of the moment sums: every metric's value in path 0. Any shard
+/// computes the same, so sums from different machines line up.
+pub fn pilot_shift(model: &Model, seed: u64) -> Vec<f64> {
+    let mut shift = vec![0.0; model.value_count];
+    let mut pilot = PathWorkspace::new(model);
+    model.simulate_path(seed, 0, &mut pilot, &mut shift, 1);
+    shift
+}
+
+/// Runs the blocks `blocks` of a run of `config.paths` paths: each block's
+/// floating-point sums go to `on_block` in block order, per-path values at
+/// `kept` to `sink` in path order; returns the merged integer counts and the
+/// number of worker threads.
+#[allow(clippy::too_many_arguments)]
+pub fn run_blocks(
+    model: &Model,
+    config: &RunConfig,
+    blocks: std::ops::Range<u64>,
+    shift: &[f64],
+    kept: &[usize],
+    mut sink: Option<&mut dyn PathSink>,
+    progress: Option<Progress<'_>>,
+    on_block: &mut (dyn FnMut(u64, BlockSums) + Send),
+) -> Result<(CountState, usize), EngineError> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = config.threads {
         builder = builder.num_threads(threads.max(1));
@@ -96,20 +143,13 @@ pub fn run_keeping(
     })?;
     let threads = pool.current_num_threads();
     let target_years = TargetYears::new(model);
-
-    let mut shift = vec![0.0; model.value_count];
-    let mut pilot = PathWorkspace::new(model);
-    model.simulate_path(config.seed, 0, &mut pilot, &mut shift, 1);
-
     let workers: Vec<Mutex<Worker>> = (0..threads)
         .map(|_| Mutex::new(Worker::new(model, &target_years)))
         .collect();
-    let mut sums = BlockSums::new(model);
-    let blocks = config.paths.div_ceil(BLOCK_PATHS);
     pool.install(|| -> Result<(), EngineError> {
-        let mut wave_start = 0;
-        while wave_start < blocks {
-            let wave_end = (wave_start + WAVE_BLOCKS).min(blocks);
+        let mut wave_start = blocks.start;
+        while wave_start < blocks.end {
+            let wave_end = (wave_start + WAVE_BLOCKS).min(blocks.end);
             let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
                 .into_par_iter()
                 .map(|block| {
@@ -119,21 +159,19 @@ pub fn run_keeping(
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     let first = block * BLOCK_PATHS;
                     let last = (first + BLOCK_PATHS).min(config.paths);
-                    let sums =
-                        worker.run_block(model, &target_years, config.seed, first..last, &shift);
+                    let sums = worker.run_block(model, &target_years, config.seed, first..last, shift);
                     (sums, worker.kept_columns(kept, (last - first) as usize))
                 })
                 .collect();
             for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
-                sums.merge(&block_sums);
+                on_block(block, block_sums);
                 if let Some(sink) = sink.as_mut() {
-                    sink.block(block * BLOCK_PATHS, columns)
-                        .map_err(EngineError::Sink)?;
+                    sink.block(block * BLOCK_PATHS, columns).map_err(EngineError::Sink)?;
                 }
             }
             wave_start = wave_end;
             if let Some(report) = progress {
-                report((wave_end * BLOCK_PATHS).min(config.paths));
+                report(((wave_end - blocks.start) * BLOCK_PATHS).min(config.paths));
             }
         }
         Ok(())
@@ -152,16 +190,7 @@ pub fn run_keeping(
     for other in workers {
         counts.merge(&other);
     }
-    Ok(RunTotals {
-        paths: config.paths,
-        seed: config.seed,
-        threads,
-        seconds: started.elapsed().as_secs_f64(),
-        shift,
-        counts,
-        sums,
-        target_years,
-    })
+    Ok((counts, threads))
 }
 
 /// One thread's reusable state.

@@ -304,6 +304,52 @@ impl QuantileSketch {
             .collect()
     }
 
+    /// Exact zeros counted.
+    pub fn zeros(&self) -> u64 {
+        self.zeros
+    }
+
+    /// Every non-empty bucket as (key, count): the top 25 bits of its values
+    /// and how many fell in it. With [`from_parts`](Self::from_parts), the
+    /// sketch's exact serialized form.
+    pub fn buckets(&self) -> Vec<(u32, u64)> {
+        let mut out = Vec::new();
+        for (binade_index, &slot) in self.binade_of.iter().enumerate() {
+            if slot == 0 {
+                continue;
+            }
+            for (page_in_binade, &page_slot) in self.binades[slot as usize - 1].iter().enumerate() {
+                if page_slot == 0 {
+                    continue;
+                }
+                let page = &self.pages[page_slot as usize - 1];
+                for bucket in 0..PAGE_SIZE {
+                    let count = page.count(bucket);
+                    if count > 0 {
+                        let key = ((binade_index as u64) << MANTISSA_BITS) | ((page_in_binade as u64) << PAGE_BITS) | bucket as u64;
+                        out.push((key as u32, count));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Rebuilds a sketch from its parts (see [`buckets`](Self::buckets)).
+    pub fn from_parts(count: u64, zeros: u64, min: f64, max: f64, buckets: &[(u32, u64)]) -> Self {
+        let mut sketch = QuantileSketch::new();
+        sketch.count = count;
+        sketch.zeros = zeros;
+        sketch.min = min;
+        sketch.max = max;
+        for &(key, n) in buckets {
+            let bits = u64::from(key) << BUCKET_SHIFT;
+            let bucket = (key as usize) & (PAGE_SIZE - 1);
+            sketch.page_mut(bits).add(bucket, n);
+        }
+        sketch
+    }
+
     /// Bytes held by the counters (for the memory figures in the docs).
     pub fn heap_bytes(&self) -> usize {
         self.binade_of.len() * 4
