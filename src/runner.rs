@@ -138,8 +138,17 @@ pub fn run_to_result_set(
 
 /// Whether a finished run met its precision goal, for `summary.json`.
 fn precision_report(summary: &Summary, goal: &Precision) -> summary::PrecisionReport {
-    let widest = summary.targets.iter().map(|t| (t.ci95[1] - t.ci95[0]) / 2.0).fold(0.0, f64::max);
-    let metric = goal.metric.as_ref().and_then(|(name, year, _)| summary.metrics.iter().find(|m| m.metric == *name && m.year == *year));
+    let widest = summary
+        .targets
+        .iter()
+        .map(|t| (t.ci95[1] - t.ci95[0]) / 2.0)
+        .fold(0.0, f64::max);
+    let metric = goal.metric.as_ref().and_then(|(name, year, _)| {
+        summary
+            .metrics
+            .iter()
+            .find(|m| m.metric == *name && m.year == *year)
+    });
     let metric_relative = metric.map(|m| crate::stats::wilson::Z95 * m.mean_se / m.mean.abs());
     let reached = goal.probability.is_none_or(|p| widest <= p)
         && match (&goal.metric, metric_relative) {
@@ -149,7 +158,10 @@ fn precision_report(summary: &Summary, goal: &Precision) -> summary::PrecisionRe
         };
     summary::PrecisionReport {
         probability_half_width: goal.probability,
-        metric: goal.metric.as_ref().map(|(name, year, relative)| format!("{name}@{year}={relative}")),
+        metric: goal
+            .metric
+            .as_ref()
+            .map(|(name, year, relative)| format!("{name}@{year}={relative}")),
         reached,
         widest_probability_half_width: widest,
         metric_relative_half_width: metric_relative,
@@ -178,7 +190,11 @@ fn run_until_precise(
                 .iter()
                 .find(|m| m.name == *name && m.years.contains(year))
                 .map(|m| m.index(*year))
-                .ok_or_else(|| engine::EngineError::Sink(format!("--precision-metric: no metric {name} in {year}")))?,
+                .ok_or_else(|| {
+                    engine::EngineError::Sink(format!(
+                        "--precision-metric: no metric {name} in {year}"
+                    ))
+                })?,
         ),
         None => None,
     };
@@ -189,11 +205,16 @@ fn run_until_precise(
     let mut threads;
     let mut paths = FIRST_ROUND_PATHS.min(ceiling);
     loop {
-        let round = RunConfig { paths, ..config.clone() };
-        let mut fold = |_block: u64, block_sums: engine::BlockSums| sums.merge(&block_sums);
+        let round = RunConfig {
+            paths,
+            ..config.clone()
+        };
+        let mut fold = |_block: u64, block_sums: engine::BlockSums| sums.absorb_block(&block_sums);
         let blocks = done / engine::BLOCK_PATHS..paths.div_ceil(engine::BLOCK_PATHS);
         let round_sink = sink.as_mut().map(|s| &mut **s as &mut dyn PathSink);
-        let (found, used) = engine::run_blocks(model, &round, blocks, &shift, kept, round_sink, progress, &mut fold)?;
+        let (found, used) = engine::run_blocks(
+            model, &round, blocks, &shift, kept, round_sink, progress, &mut fold,
+        )?;
         threads = used;
         match counts.as_mut() {
             Some(c) => c.merge(&found),
@@ -209,7 +230,8 @@ fn run_until_precise(
                 if (hi - lo) / 2.0 > half {
                     precise = false;
                     let p = (met as f64 / paths as f64).clamp(0.001, 0.999);
-                    needed = needed.max((Z95 * Z95 * p * (1.0 - p) / (half * half) * 1.05).ceil() as u64);
+                    needed = needed
+                        .max((Z95 * Z95 * p * (1.0 - p) / (half * half) * 1.05).ceil() as u64);
                 }
             }
         }
@@ -219,7 +241,10 @@ fn run_until_precise(
             if Z95 * m.mean_se() > relative * mean {
                 precise = false;
                 let sd = m.sd();
-                needed = needed.max(((Z95 * sd / (relative * mean.max(f64::MIN_POSITIVE))).powi(2) * 1.05).ceil() as u64);
+                needed = needed.max(
+                    ((Z95 * sd / (relative * mean.max(f64::MIN_POSITIVE))).powi(2) * 1.05).ceil()
+                        as u64,
+                );
             }
         }
         if precise || paths >= ceiling {
@@ -235,7 +260,8 @@ fn run_until_precise(
         threads,
         seconds: started.elapsed().as_secs_f64(),
         shift,
-        counts: counts.unwrap_or_else(|| engine::CountState::new(model, &engine::TargetYears::new(model))),
+        counts: counts
+            .unwrap_or_else(|| engine::CountState::new(model, &engine::TargetYears::new(model))),
         sums,
         target_years: engine::TargetYears::new(model),
     })

@@ -5,7 +5,10 @@
 //! in block order and writes a result set whose figures equal the unsharded
 //! run's bit for bit, whatever N and in whatever order the shards are given.
 
-use crate::engine::{self, state::ShardState, BlockSums, CountState, PathSink, RunConfig, RunTotals, TargetYears, BLOCK_PATHS};
+use crate::engine::{
+    self, state::ShardState, BlockSums, CountState, PathSink, RunConfig, RunTotals, TargetYears,
+    BLOCK_PATHS,
+};
 use crate::model::Model;
 use crate::output::paths::{self, BackgroundWriter, PathsWriter};
 use crate::output::Staging;
@@ -46,7 +49,10 @@ pub struct ShardInfo {
 pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
     let bad = || format!("--shard {text}: write K/N with 1 ≤ K ≤ N, e.g. --shard 2/3");
     let (k, n) = text.split_once('/').ok_or_else(bad)?;
-    let (k, n): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (k, n): (u64, u64) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if k == 0 || n == 0 || k > n {
         return Err(bad());
     }
@@ -59,9 +65,17 @@ pub fn shard_blocks(total: u64, k: u64, n: u64) -> std::ops::Range<u64> {
 }
 
 /// Runs shard `k` of `n` and writes it to `out`.
-pub fn run_shard(scenario: &Scenario, config: &RunConfig, (k, n): (u64, u64), out: &Path, force: bool, keep: &Keep) -> Result<ShardInfo, RunError> {
+pub fn run_shard(
+    scenario: &Scenario,
+    config: &RunConfig,
+    (k, n): (u64, u64),
+    out: &Path,
+    force: bool,
+    keep: &Keep,
+) -> Result<ShardInfo, RunError> {
     let started = std::time::Instant::now();
-    let model = Model::compile(scenario).map_err(|e| RunError::Failure(format!("internal error compiling the model: {e}")))?;
+    let model = Model::compile(scenario)
+        .map_err(|e| RunError::Failure(format!("internal error compiling the model: {e}")))?;
     let total = engine::block_count(config.paths).map_err(|e| RunError::Input(e.to_string()))?;
     if n > total {
         return Err(RunError::Input(format!(
@@ -70,14 +84,20 @@ pub fn run_shard(scenario: &Scenario, config: &RunConfig, (k, n): (u64, u64), ou
         )));
     }
     let range = shard_blocks(total, k, n);
-    let kept = if keep.no_paths { Vec::new() } else { paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(RunError::Input)? };
+    let kept = if keep.no_paths {
+        Vec::new()
+    } else {
+        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(RunError::Input)?
+    };
     let staging = Staging::begin(out, force)?;
     let mut writer = match kept.is_empty() {
         true => None,
         false => {
             let names: Vec<String> = kept.iter().map(|(_, name)| name.clone()).collect();
             let file = staging.file(paths::PATHS_FILE);
-            Some(BackgroundWriter::spawn(PathsWriter::create(&file, &names, &[]).map_err(RunError::Failure)?))
+            Some(BackgroundWriter::spawn(
+                PathsWriter::create(&file, &names, &[]).map_err(RunError::Failure)?,
+            ))
         }
     };
     let indices: Vec<usize> = kept.iter().map(|(i, _)| *i).collect();
@@ -85,12 +105,25 @@ pub fn run_shard(scenario: &Scenario, config: &RunConfig, (k, n): (u64, u64), ou
     let mut blocks: Vec<BlockSums> = Vec::with_capacity((range.end - range.start) as usize);
     let mut keep_block = |_block: u64, sums: BlockSums| blocks.push(sums);
     let sink = writer.as_mut().map(|w| w as &mut dyn PathSink);
-    let (counts, threads) = engine::run_blocks(&model, config, range.clone(), &shift, &indices, sink, None, &mut keep_block)
-        .map_err(|e| RunError::Failure(e.to_string()))?;
+    let (counts, threads) = engine::run_blocks(
+        &model,
+        config,
+        range.clone(),
+        &shift,
+        &indices,
+        sink,
+        None,
+        &mut keep_block,
+    )
+    .map_err(|e| RunError::Failure(e.to_string()))?;
     if let Some(writer) = writer {
         writer.close().map_err(RunError::Failure)?;
     }
-    let state = ShardState { first_block: range.start, blocks, counts };
+    let state = ShardState {
+        first_block: range.start,
+        blocks,
+        counts,
+    };
     let info = ShardInfo {
         format: SHARD_FORMAT.into(),
         shard: k,
@@ -108,9 +141,15 @@ pub fn run_shard(scenario: &Scenario, config: &RunConfig, (k, n): (u64, u64), ou
         threads,
         seconds: started.elapsed().as_secs_f64(),
     };
-    let write = |name: &str, bytes: &[u8]| std::fs::write(staging.file(name), bytes).map_err(|e| RunError::Failure(format!("cannot write {name}: {e}")));
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(staging.file(name), bytes)
+            .map_err(|e| RunError::Failure(format!("cannot write {name}: {e}")))
+    };
     write(STATE_FILE, &state.to_bytes())?;
-    write("shard.json", (serde_json::to_string_pretty(&info).unwrap_or_default() + "\n").as_bytes())?;
+    write(
+        "shard.json",
+        (serde_json::to_string_pretty(&info).unwrap_or_default() + "\n").as_bytes(),
+    )?;
     write("scenario.toml", scenario.resolved_toml.as_bytes())?;
     staging.commit()?;
     Ok(info)
@@ -119,21 +158,38 @@ pub fn run_shard(scenario: &Scenario, config: &RunConfig, (k, n): (u64, u64), ou
 fn read_info(dir: &Path) -> Result<ShardInfo, RunError> {
     let file = dir.join("shard.json");
     let text = std::fs::read_to_string(&file).map_err(|e| {
-        RunError::Input(format!("{} is not a shard: cannot read {} ({e}); shards are written by `run --shard K/N`", dir.display(), file.display()))
+        RunError::Input(format!(
+            "{} is not a shard: cannot read {} ({e}); shards are written by `run --shard K/N`",
+            dir.display(),
+            file.display()
+        ))
     })?;
-    let info: ShardInfo = serde_json::from_str(&text)
-        .map_err(|e| RunError::Input(format!("{} is damaged or from another version ({e})", file.display())))?;
+    let info: ShardInfo = serde_json::from_str(&text).map_err(|e| {
+        RunError::Input(format!(
+            "{} is damaged or from another version ({e})",
+            file.display()
+        ))
+    })?;
     if info.format != SHARD_FORMAT {
-        return Err(RunError::Input(format!("{} has format `{}`; this binary merges `{SHARD_FORMAT}`", file.display(), info.format)));
+        return Err(RunError::Input(format!(
+            "{} has format `{}`; this binary merges `{SHARD_FORMAT}`",
+            file.display(),
+            info.format
+        )));
     }
     Ok(info)
 }
 
 /// Checks that the shards belong to one run and cover it exactly once; returns them in shard order.
 fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError> {
-    let mut shards: Vec<(PathBuf, ShardInfo)> = dirs.iter().map(|d| read_info(d).map(|i| (d.clone(), i))).collect::<Result<_, _>>()?;
+    let mut shards: Vec<(PathBuf, ShardInfo)> = dirs
+        .iter()
+        .map(|d| read_info(d).map(|i| (d.clone(), i)))
+        .collect::<Result<_, _>>()?;
     let Some((first_dir, first)) = shards.first().cloned() else {
-        return Err(RunError::Input("merge needs the shard folders to join".into()));
+        return Err(RunError::Input(
+            "merge needs the shard folders to join".into(),
+        ));
     };
     for (dir, info) in &shards[1..] {
         let differs = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
@@ -144,7 +200,11 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
             ))
         };
         if info.scenario_sha256 != first.scenario_sha256 {
-            return Err(differs("scenario", &first.scenario_name, &info.scenario_name));
+            return Err(differs(
+                "scenario",
+                &first.scenario_name,
+                &info.scenario_name,
+            ));
         }
         if info.seed != first.seed {
             return Err(differs("seed", &first.seed, &info.seed));
@@ -178,15 +238,27 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
         }
     }
     let present: Vec<u64> = shards.iter().map(|(_, i)| i.shard).collect();
-    let missing: Vec<String> = (1..=first.shards).filter(|k| !present.contains(k)).map(|k| format!("{k}/{}", first.shards)).collect();
+    let missing: Vec<String> = (1..=first.shards)
+        .filter(|k| !present.contains(k))
+        .map(|k| format!("{k}/{}", first.shards))
+        .collect();
     if !missing.is_empty() {
-        return Err(RunError::Input(format!("shard {} missing; give all {} shards of the run", missing.join(", "), first.shards)));
+        return Err(RunError::Input(format!(
+            "shard {} missing; give all {} shards of the run",
+            missing.join(", "),
+            first.shards
+        )));
     }
     let total = first.paths.div_ceil(first.block_paths);
     for (dir, info) in &shards {
         let expected = shard_blocks(total, info.shard, info.shards);
         if info.first_block != expected.start || info.blocks != expected.end - expected.start {
-            return Err(RunError::Input(format!("{} does not hold the blocks shard {}/{} should; it is damaged", dir.display(), info.shard, info.shards)));
+            return Err(RunError::Input(format!(
+                "{} does not hold the blocks shard {}/{} should; it is damaged",
+                dir.display(),
+                info.shard,
+                info.shards
+            )));
         }
     }
     Ok(shards)
@@ -196,12 +268,24 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
 pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunError> {
     let shards = check_shards(dirs)?;
     let (first_dir, first) = &shards[0];
-    let toml = std::fs::read_to_string(first_dir.join("scenario.toml"))
-        .map_err(|e| RunError::Input(format!("cannot read {}/scenario.toml ({e})", first_dir.display())))?;
+    let toml = std::fs::read_to_string(first_dir.join("scenario.toml")).map_err(|e| {
+        RunError::Input(format!(
+            "cannot read {}/scenario.toml ({e})",
+            first_dir.display()
+        ))
+    })?;
     if summary::sha256_hex(&toml) != first.scenario_sha256 {
-        return Err(RunError::Input(format!("{}/scenario.toml was edited after the shard ran; its checksum differs from shard.json", first_dir.display())));
+        return Err(RunError::Input(format!(
+            "{}/scenario.toml was edited after the shard ran; its checksum differs from shard.json",
+            first_dir.display()
+        )));
     }
-    let scenario = crate::scenario::load_str(&toml, &format!("{}/scenario.toml", first_dir.display()), &[]).map_err(|e| RunError::Input(e.to_string()))?;
+    let scenario = crate::scenario::load_str(
+        &toml,
+        &format!("{}/scenario.toml", first_dir.display()),
+        &[],
+    )
+    .map_err(|e| RunError::Input(e.to_string()))?;
     let model = Model::compile(&scenario).map_err(RunError::Failure)?;
     let staging = Staging::begin(out, force)?;
     let mut sums = BlockSums::new(&model);
@@ -209,13 +293,20 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunEr
     let (mut threads, mut seconds) = (0, 0.0);
     for (dir, info) in &shards {
         let file = dir.join(STATE_FILE);
-        let bytes = std::fs::read(&file).map_err(|e| RunError::Input(format!("cannot read {} ({e})", file.display())))?;
-        let state = ShardState::from_bytes(&bytes).map_err(|e| RunError::Input(format!("{} cannot be merged: {e}", file.display())))?;
-        if state.blocks.len() as u64 != info.blocks || state.counts.sketches.len() != model.value_count {
-            return Err(RunError::Input(format!("{} does not match its shard.json or its scenario; it is damaged", file.display())));
+        let bytes = std::fs::read(&file)
+            .map_err(|e| RunError::Input(format!("cannot read {} ({e})", file.display())))?;
+        let state = ShardState::from_bytes(&bytes)
+            .map_err(|e| RunError::Input(format!("{} cannot be merged: {e}", file.display())))?;
+        if state.blocks.len() as u64 != info.blocks
+            || state.counts.sketches.len() != model.value_count
+        {
+            return Err(RunError::Input(format!(
+                "{} does not match its shard.json or its scenario; it is damaged",
+                file.display()
+            )));
         }
         for block in &state.blocks {
-            sums.merge(block);
+            sums.absorb_block(block);
         }
         counts.merge(&state.counts);
         threads = threads.max(info.threads);
@@ -233,9 +324,17 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunEr
     };
     let mut summary = summary::summarize(&scenario, &model, &totals, &first.sampling);
     if let Some(columns) = &first.per_path_columns {
-        let parts: Vec<PathBuf> = shards.iter().map(|(dir, _)| dir.join(paths::PATHS_FILE)).collect();
-        let rows = paths::concatenate(&parts, &staging.file(paths::PATHS_FILE)).map_err(RunError::Input)?;
-        summary.per_path = Some(PerPath { file: paths::PATHS_FILE.into(), rows, columns: columns.clone() });
+        let parts: Vec<PathBuf> = shards
+            .iter()
+            .map(|(dir, _)| dir.join(paths::PATHS_FILE))
+            .collect();
+        let rows = paths::concatenate(&parts, &staging.file(paths::PATHS_FILE))
+            .map_err(RunError::Input)?;
+        summary.per_path = Some(PerPath {
+            file: paths::PATHS_FILE.into(),
+            rows,
+            columns: columns.clone(),
+        });
     }
     staging.finish(&summary, &toml)?;
     Ok(summary)

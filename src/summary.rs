@@ -168,6 +168,14 @@ pub struct Diagnostics {
     pub clamped_draws: u64,
 }
 
+/// `p ± 1.96 se`, kept inside [0, 1] (the batch-means interval of designs).
+fn batch_interval(p: f64, se: f64) -> (f64, f64) {
+    (
+        (p - Z95 * se).clamp(0.0, 1.0).min(p),
+        (p + Z95 * se).clamp(0.0, 1.0).max(p),
+    )
+}
+
 /// SHA-256 of a text, in lowercase hex.
 pub fn sha256_hex(text: &str) -> String {
     Sha256::digest(text.as_bytes())
@@ -184,6 +192,10 @@ pub fn summarize(
     sampling: &str,
 ) -> Summary {
     let levels: Vec<f64> = QUANTILE_LEVELS.iter().map(|(_, q)| *q).collect();
+    // Designs other than plain random sampling correlate paths within a
+    // block; their errors come from the spread between blocks (batch means).
+    let batch_means = model.sampling != crate::model::design::Sampling::Random;
+    let batches = &totals.sums.batches;
     let mut metrics = Vec::with_capacity(model.value_count);
     for def in &model.metrics {
         for year in def.years.clone() {
@@ -196,7 +208,15 @@ pub fn summarize(
                 unit: def.unit.clone(),
                 mean: moments.mean(totals.shift[i]),
                 sd: moments.sd(),
-                mean_se: moments.mean_se(),
+                mean_se: if batch_means {
+                    batches.standard_error(
+                        i,
+                        moments.sum / moments.count.max(1) as f64,
+                        totals.paths,
+                    )
+                } else {
+                    moments.mean_se()
+                },
                 quantiles: Quantiles::from_slice(&sketch.quantiles(&levels)),
                 min: sketch.min(),
                 max: sketch.max(),
@@ -212,7 +232,15 @@ pub fn summarize(
         .map(|(i, (t, compiled))| {
             let met = totals.counts.met[i];
             let missed = n - met;
-            let (lo, hi) = wilson_interval(met, n, Z95);
+            let (lo, hi) = if batch_means {
+                let slot = model.value_count + i;
+                batch_interval(
+                    met as f64 / n as f64,
+                    batches.standard_error(slot, met as f64 / n as f64, n),
+                )
+            } else {
+                wilson_interval(met, n, Z95)
+            };
             let unit = model
                 .metrics
                 .iter()
@@ -252,7 +280,15 @@ pub fn summarize(
         .enumerate()
         .map(|(y, &year)| {
             let met = totals.counts.all_met[y];
-            let (lo, hi) = wilson_interval(met, n, Z95);
+            let (lo, hi) = if batch_means {
+                let slot = model.value_count + model.targets.len() + y;
+                batch_interval(
+                    met as f64 / n as f64,
+                    batches.standard_error(slot, met as f64 / n as f64, n),
+                )
+            } else {
+                wilson_interval(met, n, Z95)
+            };
             JointSummary {
                 year,
                 targets: scenario

@@ -211,3 +211,35 @@ fn usage_errors_exit_2() {
     }
     assert!(entries(work.path()).is_empty());
 }
+
+#[test]
+fn sampling_flag_sets_the_method() {
+    let work = tempfile::tempdir().unwrap();
+    let output = xuhui(
+        work.path(),
+        &[
+            "run",
+            "--paths",
+            "5000",
+            "--sampling",
+            "lhs",
+            "--json",
+            "--quiet",
+            "--out",
+            "l",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(summary["run"]["sampling"], "lhs");
+    let bad = xuhui(
+        work.path(),
+        &["run", "--paths", "500", "--sampling", "qmc", "--out", "q"],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("`qmc` is not a sampling method"),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -11,7 +11,8 @@ use std::fs;
 use std::process::Command;
 
 fn figures(path: &std::path::Path) -> serde_json::Value {
-    let mut summary: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     summary["run"]["seconds"] = 0.into();
     summary["run"]["threads"] = 0.into();
     summary
@@ -19,18 +20,37 @@ fn figures(path: &std::path::Path) -> serde_json::Value {
 
 fn ok(w: &std::path::Path, args: &[&str]) {
     let output = xuhui(w, args);
-    assert_eq!(output.status.code(), Some(0), "{args:?}: {}", stderr(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn three_shard_processes_merge_to_the_unsharded_run() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(w, &["run", "--paths", "50001", "--seed", "9", "--out", "whole", "--quiet"]);
+    ok(
+        w,
+        &[
+            "run", "--paths", "50001", "--seed", "9", "--out", "whole", "--quiet",
+        ],
+    );
     let children: Vec<_> = (1..=3)
         .map(|k| {
             Command::new(env!("CARGO_BIN_EXE_xuhui-sim"))
-                .args(["run", "--paths", "50001", "--seed", "9", "--threads", "1", "--quiet"])
+                .args([
+                    "run",
+                    "--paths",
+                    "50001",
+                    "--seed",
+                    "9",
+                    "--threads",
+                    "1",
+                    "--quiet",
+                ])
                 .args(["--shard", &format!("{k}/3"), "--out", &format!("s{k}")])
                 .current_dir(w)
                 .spawn()
@@ -45,18 +65,43 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
         args.extend(order);
         args.extend(["--out", out]);
         ok(w, &args);
-        assert_eq!(figures(&w.join("whole/summary.json")), figures(&w.join(out).join("summary.json")), "{order:?}");
+        assert_eq!(
+            figures(&w.join("whole/summary.json")),
+            figures(&w.join(out).join("summary.json")),
+            "{order:?}"
+        );
         for file in ["metrics.csv", "targets.csv", "scenario.toml"] {
-            assert_eq!(fs::read(w.join("whole").join(file)).unwrap(), fs::read(w.join(out).join(file)).unwrap(), "{file}");
+            assert_eq!(
+                fs::read(w.join("whole").join(file)).unwrap(),
+                fs::read(w.join(out).join(file)).unwrap(),
+                "{file}"
+            );
         }
     }
     let column = "gdp.growth@2024";
-    let whole = xuhui_sim::output::paths::read_column(&w.join("whole/paths.parquet"), column).unwrap();
-    let merged = xuhui_sim::output::paths::read_column(&w.join("m1/paths.parquet"), column).unwrap();
+    let whole =
+        xuhui_sim::output::paths::read_column(&w.join("whole/paths.parquet"), column).unwrap();
+    let merged =
+        xuhui_sim::output::paths::read_column(&w.join("m1/paths.parquet"), column).unwrap();
     assert_eq!(whole, merged);
     // Two shards of the same run give the same numbers too.
     for k in 1..=2 {
-        ok(w, &["run", "--paths", "50001", "--seed", "9", "--quiet", "--no-paths", "--shard", &format!("{k}/2"), "--out", &format!("h{k}")]);
+        ok(
+            w,
+            &[
+                "run",
+                "--paths",
+                "50001",
+                "--seed",
+                "9",
+                "--quiet",
+                "--no-paths",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+                &format!("h{k}"),
+            ],
+        );
     }
     ok(w, &["merge", "h2", "h1", "--out", "m3"]);
     let mut halves = figures(&w.join("m3/summary.json"));
@@ -71,25 +116,69 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     for k in 1..=3 {
-        ok(w, &["run", "--paths", "20000", "--no-paths", "--quiet", "--shard", &format!("{k}/3"), "--out", &format!("s{k}")]);
+        ok(
+            w,
+            &[
+                "run",
+                "--paths",
+                "20000",
+                "--no-paths",
+                "--quiet",
+                "--shard",
+                &format!("{k}/3"),
+                "--out",
+                &format!("s{k}"),
+            ],
+        );
     }
-    ok(w, &["run", "--paths", "20000", "--seed", "5", "--no-paths", "--quiet", "--shard", "3/3", "--out", "other"]);
+    ok(
+        w,
+        &[
+            "run",
+            "--paths",
+            "20000",
+            "--seed",
+            "5",
+            "--no-paths",
+            "--quiet",
+            "--shard",
+            "3/3",
+            "--out",
+            "other",
+        ],
+    );
     let refused = |args: &[&str], expect: &str| {
         let output = xuhui(w, args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains(expect), "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains(expect),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         assert!(!w.join("m").exists());
     };
     refused(&["merge", "s1", "s2", "--out", "m"], "shard 3/3 missing");
-    refused(&["merge", "s1", "s2", "s2", "s3", "--out", "m"], "shard 2/3 is given twice");
-    refused(&["merge", "s1", "s2", "other", "--out", "m"], "their seed differs");
-    refused(&["merge", "s1", "s2", "nowhere", "--out", "m"], "nowhere is not a shard");
+    refused(
+        &["merge", "s1", "s2", "s2", "s3", "--out", "m"],
+        "shard 2/3 is given twice",
+    );
+    refused(
+        &["merge", "s1", "s2", "other", "--out", "m"],
+        "their seed differs",
+    );
+    refused(
+        &["merge", "s1", "s2", "nowhere", "--out", "m"],
+        "nowhere is not a shard",
+    );
     let state = w.join("s2/state.bin");
     let mut bytes = fs::read(&state).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 1;
     fs::write(&state, &bytes).unwrap();
-    refused(&["merge", "s1", "s2", "s3", "--out", "m"], "checksum does not match");
+    refused(
+        &["merge", "s1", "s2", "s3", "--out", "m"],
+        "checksum does not match",
+    );
     refused(&["run", "--paths", "1000", "--shard", "4/3"], "1 ≤ K ≤ N");
 }
 
@@ -97,18 +186,51 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
 fn a_precision_run_equals_a_plain_run_of_its_path_count() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(w, &["run", "--precision", "0.004", "--no-paths", "--quiet", "--out", "precise"]);
+    ok(
+        w,
+        &[
+            "run",
+            "--precision",
+            "0.004",
+            "--no-paths",
+            "--quiet",
+            "--out",
+            "precise",
+        ],
+    );
     let precise = figures(&w.join("precise/summary.json"));
     let report = &precise["run"]["precision"];
     assert_eq!(report["reached"], true);
     assert!(report["widest_probability_half_width"].as_f64().unwrap() <= 0.004);
     let paths = precise["run"]["paths"].as_u64().unwrap();
     assert!(paths > 16_384, "{paths}");
-    ok(w, &["run", "--paths", &paths.to_string(), "--no-paths", "--quiet", "--out", "plain"]);
+    ok(
+        w,
+        &[
+            "run",
+            "--paths",
+            &paths.to_string(),
+            "--no-paths",
+            "--quiet",
+            "--out",
+            "plain",
+        ],
+    );
     let mut plain = figures(&w.join("plain/summary.json"));
     plain["run"]["precision"] = precise["run"]["precision"].clone();
     assert_eq!(precise, plain);
     // Deterministic: the same goal settles on the same paths.
-    ok(w, &["run", "--precision", "0.004", "--no-paths", "--quiet", "--out", "again"]);
+    ok(
+        w,
+        &[
+            "run",
+            "--precision",
+            "0.004",
+            "--no-paths",
+            "--quiet",
+            "--out",
+            "again",
+        ],
+    );
     assert_eq!(figures(&w.join("again/summary.json")), precise);
 }

@@ -250,6 +250,9 @@ pub struct RunArgs {
     /// Override a scenario value by its dotted key, e.g. series.digital_economy.mean_growth=0.13.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// Sampling method (default: the scenario's run.sampling): random, antithetic, lhs or sobol.
+    #[arg(long, value_name = "METHOD")]
+    pub sampling: Option<String>,
     /// Result set folder (default: results/<scenario name>).
     #[arg(long)]
     pub out: Option<PathBuf>,

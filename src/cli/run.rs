@@ -42,7 +42,8 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
     if let Some(shard) = &args.shard {
         return run_shard(&args, &scenario, &config, shard, &keep);
     }
-    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep).map_err(run_error)?;
+    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
+        .map_err(run_error)?;
     print(&args, &summary)?;
     if !args.quiet {
         eprintln!("wrote {}/", out.display());
@@ -56,13 +57,17 @@ const PRECISION_CEILING: u64 = 100_000_000;
 fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, CliError> {
     if let Some(p) = args.precision {
         if !(p > 0.0 && p < 0.5) {
-            return Err(CliError::Input(format!("--precision {p} must be a half-width in (0, 0.5), e.g. 0.005")));
+            return Err(CliError::Input(format!(
+                "--precision {p} must be a half-width in (0, 0.5), e.g. 0.005"
+            )));
         }
     }
     let metric = match &args.precision_metric {
         None => None,
         Some(text) => {
-            let bad = || CliError::Input(format!("--precision-metric {text}: write METRIC@YEAR=RELATIVE, e.g. gdp.growth@2024=0.001"));
+            let bad = || {
+                CliError::Input(format!("--precision-metric {text}: write METRIC@YEAR=RELATIVE, e.g. gdp.growth@2024=0.001"))
+            };
             let (metric, relative) = text.split_once('=').ok_or_else(bad)?;
             let (name, year) = metric.split_once('@').ok_or_else(bad)?;
             let year: i32 = year.parse().map_err(|_| bad())?;
@@ -73,16 +78,27 @@ fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, Cl
             Some((name.to_string(), year, relative))
         }
     };
-    Ok((args.precision.is_some() || metric.is_some()).then_some(crate::runner::Precision { probability: args.precision, metric }))
+    Ok(
+        (args.precision.is_some() || metric.is_some()).then_some(crate::runner::Precision {
+            probability: args.precision,
+            metric,
+        }),
+    )
 }
 
-fn run_shard(args: &RunArgs, scenario: &Scenario, config: &RunConfig, shard: &str, keep: &Keep) -> Result<(), CliError> {
+fn run_shard(
+    args: &RunArgs,
+    scenario: &Scenario,
+    config: &RunConfig,
+    shard: &str,
+    keep: &Keep,
+) -> Result<(), CliError> {
     let (k, n) = crate::shard::parse_shard(shard).map_err(CliError::Input)?;
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results").join(format!("{}-shard-{k}-of-{n}", scenario.name)));
-    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep).map_err(run_error)?;
+    let out = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!("{}-shard-{k}-of-{n}", scenario.name))
+    });
+    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep)
+        .map_err(run_error)?;
     if !args.quiet {
         let first = info.first_block * crate::engine::BLOCK_PATHS;
         let end = ((info.first_block + info.blocks) * crate::engine::BLOCK_PATHS).min(info.paths);
@@ -108,7 +124,12 @@ pub fn merge(args: &super::MergeArgs) -> Result<(), CliError> {
     let summary = crate::shard::merge(&args.shards, &args.out, args.force).map_err(run_error)?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(target_table(&summary).as_bytes());
-    eprintln!("wrote {}/ ({} shards, {} paths)", args.out.display(), args.shards.len(), summary.run.paths);
+    eprintln!(
+        "wrote {}/ ({} shards, {} paths)",
+        args.out.display(),
+        args.shards.len(),
+        summary.run.paths
+    );
     Ok(())
 }
 
@@ -131,9 +152,13 @@ fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
 }
 
 fn load(args: &RunArgs) -> Result<Scenario, CliError> {
+    let mut sets = args.sets.clone();
+    if let Some(sampling) = &args.sampling {
+        sets.push(format!("run.sampling={sampling}"));
+    }
     let loaded = match &args.scenario {
-        Some(path) => scenario::load_file(path, &args.sets),
-        None => scenario::load_embedded_baseline(&args.sets),
+        Some(path) => scenario::load_file(path, &sets),
+        None => scenario::load_embedded_baseline(&sets),
     };
     loaded.map_err(|e| CliError::Input(e.to_string()))
 }

@@ -42,29 +42,102 @@ impl CountState {
     }
 }
 
-/// Floating-point sums of one block of paths (or of all blocks so far).
+/// Floating-point sums of one block of paths (or, folded, of all blocks so far).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BlockSums {
+    /// Paths summed.
+    pub paths: u64,
     pub moments: Vec<Moments>,
     /// Sum of the shortfall over the paths that missed each target.
     pub shortfall: Vec<f64>,
+    /// Paths that met each target, and every target of each target year.
+    pub met: Vec<u64>,
+    pub all_met: Vec<u64>,
+    /// Batch-means accumulators over the blocks folded in (see [`Batches`]).
+    pub batches: Batches,
+}
+
+/// Across blocks, for each value (shifted metric values, then target
+/// attainments, then joint attainments): Σ n_b² m_b, Σ n_b² m_b², Σ n_b², with
+/// n_b a block's paths and m_b its mean. The variance of the overall mean by
+/// batch means is then `B/(B-1) Σ n_b² (m_b - m)² / N²`: the honest error of
+/// designs whose paths are not independent within a block (antithetic pairs,
+/// Latin hypercube strata, scrambled Sobol points), whose blocks are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Batches {
+    pub blocks: u64,
+    pub values: Vec<[f64; 3]>,
+}
+
+impl Batches {
+    fn add(&mut self, slot: usize, n: f64, mean: f64) {
+        if self.values.len() <= slot {
+            self.values.resize(slot + 1, [0.0; 3]);
+        }
+        let w = n * n;
+        let v = &mut self.values[slot];
+        v[0] += w * mean;
+        v[1] += w * mean * mean;
+        v[2] += w;
+    }
+
+    /// Standard error of the overall mean `mean` (in the units of slot
+    /// `slot`'s block means) over `total` paths; 0 with fewer than 2 blocks.
+    pub fn standard_error(&self, slot: usize, mean: f64, total: u64) -> f64 {
+        let Some(v) = self.values.get(slot) else {
+            return 0.0;
+        };
+        if self.blocks < 2 || total == 0 {
+            return 0.0;
+        }
+        let spread = (v[1] - 2.0 * mean * v[0] + mean * mean * v[2]).max(0.0);
+        let b = self.blocks as f64;
+        (b / (b - 1.0) * spread).sqrt() / total as f64
+    }
 }
 
 impl BlockSums {
     pub fn new(model: &Model) -> Self {
+        let years = TargetYears::new(model).years.len();
         BlockSums {
+            paths: 0,
             moments: vec![Moments::default(); model.value_count],
             shortfall: vec![0.0; model.targets.len()],
+            met: vec![0; model.targets.len()],
+            all_met: vec![0; years],
+            batches: Batches::default(),
         }
     }
 
-    /// Adds a later block's sums (the caller keeps block order).
-    pub fn merge(&mut self, other: &BlockSums) {
-        for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+    /// Folds a later block into these totals (the caller keeps block order),
+    /// and records its means for the batch-means errors.
+    pub fn absorb_block(&mut self, block: &BlockSums) {
+        self.paths += block.paths;
+        for (a, b) in self.moments.iter_mut().zip(&block.moments) {
             a.merge(b);
         }
-        for (a, b) in self.shortfall.iter_mut().zip(&other.shortfall) {
+        for (a, b) in self.shortfall.iter_mut().zip(&block.shortfall) {
             *a += b;
+        }
+        for (a, b) in self.met.iter_mut().zip(&block.met) {
+            *a += b;
+        }
+        for (a, b) in self.all_met.iter_mut().zip(&block.all_met) {
+            *a += b;
+        }
+        if block.paths == 0 {
+            return;
+        }
+        let n = block.paths as f64;
+        self.batches.blocks += 1;
+        let means = block
+            .moments
+            .iter()
+            .map(|m| m.sum / n)
+            .chain(block.met.iter().map(|&c| c as f64 / n))
+            .chain(block.all_met.iter().map(|&c| c as f64 / n));
+        for (slot, mean) in means.enumerate() {
+            self.batches.add(slot, n, mean);
         }
     }
 }
@@ -121,15 +194,18 @@ pub fn add_targets(
             let value = block.values[target.value_index * block.stride + path];
             if target.bound.is_met(value) {
                 counts.met[i] += 1;
+                sums.met[i] += 1;
             } else {
                 sums.shortfall[i] += target.bound.shortfall(value);
                 year_ok[years.of_target[i]] = false;
             }
         }
-        for (count, ok) in counts.all_met.iter_mut().zip(year_ok.iter()) {
-            *count += u64::from(*ok);
+        for (y, ok) in year_ok.iter().enumerate() {
+            counts.all_met[y] += u64::from(*ok);
+            sums.all_met[y] += u64::from(*ok);
         }
     }
+    sums.paths += block.paths as u64;
 }
 
 /// Adds a block of paths' values metric by metric: one sketch stays in cache

@@ -86,9 +86,11 @@ pub fn run_keeping(
     let started = Instant::now();
     let shift = pilot_shift(model, config.seed);
     let mut sums = BlockSums::new(model);
-    let mut fold = |_block: u64, block_sums: BlockSums| sums.merge(&block_sums);
+    let mut fold = |_block: u64, block_sums: BlockSums| sums.absorb_block(&block_sums);
     let blocks = 0..block_count(config.paths)?;
-    let (counts, threads) = run_blocks(model, config, blocks, &shift, kept, sink, progress, &mut fold)?;
+    let (counts, threads) = run_blocks(
+        model, config, blocks, &shift, kept, sink, progress, &mut fold,
+    )?;
     Ok(RunTotals {
         paths: config.paths,
         seed: config.seed,
@@ -159,14 +161,16 @@ pub fn run_blocks(
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     let first = block * BLOCK_PATHS;
                     let last = (first + BLOCK_PATHS).min(config.paths);
-                    let sums = worker.run_block(model, &target_years, config.seed, first..last, shift);
+                    let sums =
+                        worker.run_block(model, &target_years, config.seed, first..last, shift);
                     (sums, worker.kept_columns(kept, (last - first) as usize))
                 })
                 .collect();
             for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
                 on_block(block, block_sums);
                 if let Some(sink) = sink.as_mut() {
-                    sink.block(block * BLOCK_PATHS, columns).map_err(EngineError::Sink)?;
+                    sink.block(block * BLOCK_PATHS, columns)
+                        .map_err(EngineError::Sink)?;
                 }
             }
             wave_start = wave_end;

@@ -11,7 +11,7 @@ use super::{BlockSums, CountState};
 use crate::stats::{Moments, QuantileSketch};
 use sha2::{Digest, Sha256};
 
-const MAGIC: &[u8; 12] = b"XSIMSTATE\x00\x00\x01";
+const MAGIC: &[u8; 12] = b"XSIMSTATE\x00\x00\x02";
 
 /// The state of one shard: its blocks' sums (in order) and its counts.
 #[derive(Clone, Debug)]
@@ -39,20 +39,29 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn take(&mut self, n: usize) -> Result<&[u8], String> {
-        let slice = self.bytes.get(self.at..self.at + n).ok_or("the state file is truncated")?;
+        let slice = self
+            .bytes
+            .get(self.at..self.at + n)
+            .ok_or("the state file is truncated")?;
         self.at += n;
         Ok(slice)
     }
     fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "bad length")?))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "bad length")?,
+        ))
     }
     fn f64(&mut self) -> Result<f64, String> {
-        Ok(f64::from_le_bytes(self.take(8)?.try_into().map_err(|_| "bad length")?))
+        Ok(f64::from_le_bytes(
+            self.take(8)?.try_into().map_err(|_| "bad length")?,
+        ))
     }
     fn len(&mut self, limit: u64) -> Result<usize, String> {
         let n = self.u64()?;
         if n > limit {
-            return Err(format!("the state file claims {n} entries where at most {limit} fit; it is damaged"));
+            return Err(format!(
+                "the state file claims {n} entries where at most {limit} fit; it is damaged"
+            ));
         }
         Ok(n as usize)
     }
@@ -84,6 +93,11 @@ impl ShardState {
         }
         w.u64(c.clamped_draws);
         for block in &self.blocks {
+            w.u64(block.paths);
+            for list in [&block.met, &block.all_met] {
+                w.u64(list.len() as u64);
+                list.iter().for_each(|v| w.u64(*v));
+            }
             w.u64(block.moments.len() as u64);
             for m in &block.moments {
                 w.u64(m.count);
@@ -108,7 +122,10 @@ impl ShardState {
             return Err("its checksum does not match: the file was truncated or edited".into());
         }
         let limit = body.len() as u64;
-        let mut r = Reader { bytes: body, at: MAGIC.len() };
+        let mut r = Reader {
+            bytes: body,
+            at: MAGIC.len(),
+        };
         let first_block = r.u64()?;
         let block_count = r.len(limit)?;
         let values = r.len(limit)?;
@@ -133,18 +150,44 @@ impl ShardState {
         let clamped_draws = r.u64()?;
         let mut blocks = Vec::with_capacity(block_count);
         for _ in 0..block_count {
+            let paths = r.u64()?;
+            let mut block_lists = Vec::new();
+            for _ in 0..2 {
+                let n = r.len(limit)?;
+                block_lists.push((0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?);
+            }
+            let block_all_met = block_lists.pop().unwrap_or_default();
+            let block_met = block_lists.pop().unwrap_or_default();
             let n = r.len(limit)?;
             let moments = (0..n)
-                .map(|_| Ok(Moments { count: r.u64()?, sum: r.f64()?, sum_squares: r.f64()? }))
+                .map(|_| {
+                    Ok(Moments {
+                        count: r.u64()?,
+                        sum: r.f64()?,
+                        sum_squares: r.f64()?,
+                    })
+                })
                 .collect::<Result<Vec<_>, String>>()?;
             let n = r.len(limit)?;
             let shortfall = (0..n).map(|_| r.f64()).collect::<Result<Vec<_>, _>>()?;
-            blocks.push(BlockSums { moments, shortfall });
+            blocks.push(BlockSums {
+                paths,
+                moments,
+                shortfall,
+                met: block_met,
+                all_met: block_all_met,
+                batches: Default::default(),
+            });
         }
         Ok(ShardState {
             first_block,
             blocks,
-            counts: CountState { sketches, met, all_met, clamped_draws },
+            counts: CountState {
+                sketches,
+                met,
+                all_met,
+                clamped_draws,
+            },
         })
     }
 }

@@ -2,6 +2,7 @@
 //! into flat arrays the per-path loop can run without lookups or allocation.
 //! [`path`] runs one path; [`metrics`] names the values it produces.
 
+pub mod design;
 pub mod metrics;
 pub mod path;
 
@@ -41,6 +42,8 @@ pub struct RandomParam {
     pub name: String,
     pub key: InputKey,
     pub sampler: Sampler,
+    /// For designs that draw by inverse distribution function.
+    pub dist: Dist,
 }
 
 /// One series' compiled parameters and its metric positions.
@@ -73,6 +76,7 @@ pub struct GdpModel {
 pub struct InflationModel {
     pub key: InputKey,
     pub sampler: Sampler,
+    pub dist: Dist,
     pub metric_index: usize,
 }
 
@@ -108,9 +112,32 @@ pub struct RegimeModel {
 /// How a programme's delivery is drawn.
 #[derive(Clone, Debug)]
 pub enum Delivery {
-    Ratio(Sampler),
-    /// Count of `planned` items each delivered with probability p.
-    Count(rand_distr::Binomial),
+    Ratio(Sampler, Dist),
+    /// Count of `planned` items each delivered with probability p; with the
+    /// cumulative probabilities of 0..=planned for designs that invert it.
+    Count(rand_distr::Binomial, Vec<f64>),
+}
+
+/// P(X ≤ k) for k = 0..=n of a binomial(n, p), for inversion by designs.
+fn binomial_cdf(n: u64, p: f64) -> Vec<f64> {
+    let n = n.min(1_000_000);
+    let mut pmf = (1.0 - p).powf(n as f64);
+    let mut cdf = Vec::with_capacity(n as usize + 1);
+    let mut total = 0.0;
+    for k in 0..=n {
+        total += pmf;
+        cdf.push(total.min(1.0));
+        if k < n && p < 1.0 {
+            pmf *= (n - k) as f64 / (k + 1) as f64 * p / (1.0 - p);
+        }
+    }
+    if p >= 1.0 {
+        cdf.iter_mut().for_each(|c| *c = 0.0);
+        if let Some(last) = cdf.last_mut() {
+            *last = 1.0;
+        }
+    }
+    cdf
 }
 
 /// One programme's compiled form.
@@ -138,6 +165,8 @@ pub struct TargetModel {
 #[derive(Clone, Debug)]
 pub struct Model {
     pub base_year: i32,
+    /// How the random inputs are sampled.
+    pub sampling: design::Sampling,
     /// Simulated years, `end_year - base_year`.
     pub years: usize,
     pub params: Vec<RandomParam>,
@@ -177,6 +206,7 @@ impl Compiler {
             name: p.key.clone(),
             key: InputKey::new(&param_stream_name(&p.key)),
             sampler,
+            dist: p.dist.clone(),
         });
         ParamRef::Slot(self.params.len() - 1)
     }
@@ -255,6 +285,7 @@ impl Model {
             Some(p) => Some(InflationModel {
                 key: InputKey::new("prices.inflation"),
                 sampler: Sampler::new(&p.dist)?.ok_or("inflation cannot be binomial")?,
+                dist: p.dist.clone(),
                 metric_index: index("prices.inflation", first_year),
             }),
         };
@@ -298,9 +329,13 @@ impl Model {
                     Delivery::Count(
                         rand_distr::Binomial::new(planned, probability)
                             .map_err(|e| e.to_string())?,
+                        binomial_cdf(planned, probability),
                     )
                 }
-                ref other => Delivery::Ratio(Sampler::new(other)?.ok_or("unexpected binomial")?),
+                ref other => Delivery::Ratio(
+                    Sampler::new(other)?.ok_or("unexpected binomial")?,
+                    other.clone(),
+                ),
             };
             programmes.push(ProgrammeModel {
                 key: InputKey::new(&format!("programme:{}", p.name)),
@@ -323,6 +358,8 @@ impl Model {
             .collect();
         Ok(Model {
             base_year: s.base_year,
+            sampling: design::Sampling::parse(&s.run.sampling)
+                .ok_or_else(|| format!("unknown sampling {}", s.run.sampling))?,
             years: (s.end_year - s.base_year) as usize,
             params: compiler.params,
             series,

@@ -2,6 +2,7 @@
 //! innovations, each node in link order, and the programmes (spec 2.1-2.5).
 //! Writes every metric value of the path into a flat buffer; allocates nothing.
 
+use super::design::{uniform, Sampling};
 use super::{Delivery, MarginalModel, Model, MIN_GROWTH};
 use crate::rng::{stream, Stream};
 use rand::RngExt;
@@ -70,7 +71,10 @@ impl Model {
     /// `path` of a run seeded with `seed`.
     pub fn draw_params(&self, seed: u64, path: u64, drawn: &mut [f64]) {
         for (slot, p) in self.params.iter().enumerate() {
-            drawn[slot] = p.sampler.sample(&mut stream(seed, p.key, path));
+            drawn[slot] = match self.sampling {
+                Sampling::Random => p.sampler.sample(&mut stream(seed, p.key, path)),
+                design => p.dist.quantile(uniform(design, seed, p.key, 0, path)),
+            };
         }
     }
 
@@ -110,7 +114,10 @@ impl Model {
         for t in 0..self.years {
             // Regime: one uniform per year, whatever the state.
             if let (Some(r), Some(rng)) = (&self.regime, regime_rng.as_mut()) {
-                let u: f64 = rng.random();
+                let u: f64 = match self.sampling {
+                    Sampling::Random => rng.random(),
+                    design => uniform(design, seed, r.key, t as u64, path),
+                };
                 in_downturn = if in_downturn {
                     u >= r.recovery_probability.get(drawn)
                 } else {
@@ -122,14 +129,19 @@ impl Model {
             let downturn = if in_downturn { 1.0 } else { 0.0 };
             let mut inflation = 0.0;
             if let (Some(i), Some(rng)) = (&self.inflation, inflation_rng.as_mut()) {
-                inflation = i.sampler.sample(rng);
+                inflation = match self.sampling {
+                    Sampling::Random => i.sampler.sample(rng),
+                    design => i
+                        .dist
+                        .quantile(uniform(design, seed, i.key, t as u64, path)),
+                };
                 if inflation <= MIN_GROWTH {
                     inflation = MIN_GROWTH;
                     clamped += 1;
                 }
                 out[(i.metric_index + t) * stride] = inflation;
             }
-            self.innovations(ws);
+            self.innovations(ws, seed, path, t as u64);
             for &node in &self.order {
                 if node == n {
                     let Some(gdp) = &self.gdp else { continue };
@@ -176,11 +188,21 @@ impl Model {
         }
 
         for p in &self.programmes {
-            let mut rng = stream(seed, p.key, path);
             let planned = p.planned.get(drawn);
-            let mut ratio = match &p.delivery {
-                Delivery::Ratio(sampler) => sampler.sample(&mut rng),
-                Delivery::Count(binomial) => binomial.sample(&mut rng) as f64 / planned,
+            let mut ratio = match (self.sampling, &p.delivery) {
+                (Sampling::Random, Delivery::Ratio(sampler, _)) => {
+                    sampler.sample(&mut stream(seed, p.key, path))
+                }
+                (Sampling::Random, Delivery::Count(binomial, _)) => {
+                    binomial.sample(&mut stream(seed, p.key, path)) as f64 / planned
+                }
+                (design, Delivery::Ratio(_, dist)) => {
+                    dist.quantile(uniform(design, seed, p.key, 0, path))
+                }
+                (design, Delivery::Count(_, cdf)) => {
+                    let u = uniform(design, seed, p.key, 0, path);
+                    cdf.partition_point(|&c| c < u).min(cdf.len() - 1) as f64 / planned
+                }
             };
             if ws.downturn[p.year_offset] {
                 ratio *= 1.0 + p.downturn_effect.get(drawn);
@@ -193,9 +215,24 @@ impl Model {
 
     /// This year's unit-variance innovations of every series into `ws.eps`.
     #[inline]
-    fn innovations(&self, ws: &mut PathWorkspace) {
-        for (z, rng) in ws.z.iter_mut().zip(ws.rngs.iter_mut()) {
-            *z = StandardNormal.sample(rng);
+    fn innovations(&self, ws: &mut PathWorkspace, seed: u64, path: u64, year: u64) {
+        match self.sampling {
+            Sampling::Random => {
+                for (z, rng) in ws.z.iter_mut().zip(ws.rngs.iter_mut()) {
+                    *z = StandardNormal.sample(rng);
+                }
+            }
+            design => {
+                for (z, s) in ws.z.iter_mut().zip(&self.series) {
+                    *z = standard_normal_quantile(uniform(
+                        design,
+                        seed,
+                        s.innovation_key,
+                        year,
+                        path,
+                    ));
+                }
+            }
         }
         ws.eps.copy_from_slice(&ws.z);
         if let Some(c) = &self.correlation {
@@ -224,4 +261,10 @@ impl Model {
             }
         }
     }
+}
+
+/// Φ⁻¹(u), the standard normal quantile (statrs, via the inverse error function).
+#[inline]
+fn standard_normal_quantile(u: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
 }

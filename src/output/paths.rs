@@ -236,7 +236,8 @@ pub fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, Stri
     let mut writer: Option<ArrowWriter<File>> = None;
     let mut rows = 0u64;
     for part in parts {
-        let handle = File::open(part).map_err(|e| format!("cannot open {}: {e}", part.display()))?;
+        let handle =
+            File::open(part).map_err(|e| format!("cannot open {}: {e}", part.display()))?;
         let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
             .map_err(|e| format!("{} is not a readable Parquet file: {e}", part.display()))?
             .with_batch_size(65_536)
@@ -245,18 +246,23 @@ pub fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, Stri
         for batch in reader {
             let batch = batch.map_err(|e| format!("{} is damaged: {e}", part.display()))?;
             if writer.is_none() {
-                let handle = File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+                let handle = File::create(out)
+                    .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
                 let properties = WriterProperties::builder()
                     .set_compression(Compression::SNAPPY)
                     .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
                     .set_dictionary_enabled(false)
                     .set_column_encoding(ColumnPath::from("path"), Encoding::DELTA_BINARY_PACKED)
                     .build();
-                writer = Some(ArrowWriter::try_new(handle, batch.schema(), Some(properties)).map_err(|e| e.to_string())?);
+                writer = Some(
+                    ArrowWriter::try_new(handle, batch.schema(), Some(properties))
+                        .map_err(|e| e.to_string())?,
+                );
             }
             rows += batch.num_rows() as u64;
             if let Some(w) = writer.as_mut() {
-                w.write(&batch).map_err(|e| format!("cannot join {}: {e}", part.display()))?;
+                w.write(&batch)
+                    .map_err(|e| format!("cannot join {}: {e}", part.display()))?;
             }
         }
     }

@@ -326,7 +326,9 @@ impl QuantileSketch {
                 for bucket in 0..PAGE_SIZE {
                     let count = page.count(bucket);
                     if count > 0 {
-                        let key = ((binade_index as u64) << MANTISSA_BITS) | ((page_in_binade as u64) << PAGE_BITS) | bucket as u64;
+                        let key = ((binade_index as u64) << MANTISSA_BITS)
+                            | ((page_in_binade as u64) << PAGE_BITS)
+                            | bucket as u64;
                         out.push((key as u32, count));
                     }
                 }
