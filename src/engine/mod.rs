@@ -8,7 +8,7 @@
 //! thread count nor rayon's scheduling can change a single bit of the result,
 //! and memory is bounded by the wave, not by the number of paths.
 
-mod accumulate;
+pub mod accumulate;
 pub mod state;
 
 pub use accumulate::{BlockSums, CountState, TargetYears};

@@ -78,6 +78,42 @@ impl Model {
         }
     }
 
+    /// Draws exactly the random numbers path `path` needs (same streams,
+    /// generators and distributions as [`simulate_path`](Self::simulate_path)
+    /// with random sampling) and nothing else: no model, no output. Returns
+    /// their sum so that nothing is optimized away. The "draw floor" of the
+    /// benches: the least a path can cost.
+    pub fn draw_floor(&self, seed: u64, path: u64, ws: &mut PathWorkspace) -> f64 {
+        let mut total = 0.0;
+        self.draw_params(seed, path, &mut ws.drawn);
+        total += ws.drawn.iter().sum::<f64>();
+        for (k, s) in self.series.iter().enumerate() {
+            ws.rngs[k] = stream(seed, s.innovation_key, path);
+        }
+        let mut regime_rng = self.regime.as_ref().map(|r| stream(seed, r.key, path));
+        let mut inflation_rng = self.inflation.as_ref().map(|i| stream(seed, i.key, path));
+        for _ in 0..self.years {
+            if let Some(rng) = regime_rng.as_mut() {
+                total += rng.random::<f64>();
+            }
+            if let (Some(i), Some(rng)) = (&self.inflation, inflation_rng.as_mut()) {
+                total += i.sampler.sample(rng);
+            }
+            for rng in ws.rngs.iter_mut() {
+                let z: f64 = StandardNormal.sample(rng);
+                total += z;
+            }
+        }
+        for p in &self.programmes {
+            let mut rng = stream(seed, p.key, path);
+            total += match &p.delivery {
+                Delivery::Ratio(sampler, _) => sampler.sample(&mut rng),
+                Delivery::Count(binomial, _) => binomial.sample(&mut rng) as f64,
+            };
+        }
+        total
+    }
+
     /// Like [`simulate_path`](Self::simulate_path), with the per-path
     /// parameters given (`drawn`, in the order of `self.params`) instead of
     /// drawn: the rest of the path's randomness still comes from `seed` and
