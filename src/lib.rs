@@ -5,6 +5,10 @@
 //! (compile it) → [`engine`] (simulate paths in parallel, aggregate as they
 //! stream) → [`summary`] (statistics) → [`output`] (the result set on disk).
 
+// No panics on user input: every failure of a file, a flag or the environment
+// is an error value with a message (tests may still unwrap).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
 pub mod analysis;
 pub mod cli;
 pub mod compare;

@@ -216,12 +216,14 @@ fn run_until_precise(
             model, &round, blocks, &shift, kept, round_sink, progress, &mut fold,
         )?;
         threads = used;
-        match counts.as_mut() {
-            Some(c) => c.merge(&found),
-            None => counts = Some(found),
-        }
+        let c: &engine::CountState = match counts.as_mut() {
+            Some(c) => {
+                c.merge(&found);
+                c
+            }
+            None => counts.insert(found),
+        };
         done = paths;
-        let c = counts.as_ref().expect("set above");
         let mut needed = paths;
         let mut precise = true;
         if let Some(half) = goal.probability {

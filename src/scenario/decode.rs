@@ -548,7 +548,8 @@ pub fn param_from_node(
         }
         Value::Table(table) if table.get("value").is_some() => {
             check_keys(table, &["value", "source"], key)?;
-            let value = number_of(table.get("value").expect("checked"), &format!("{key}.value"))?;
+            let value_node = table.get("value").ok_or_else(|| type_error(node, key, "a number"))?;
+            let value = number_of(value_node, &format!("{key}.value"))?;
             (Dist::Fixed { value }, optional_str(table, "source", key)?)
         }
         _ => {
@@ -596,7 +597,9 @@ pub fn param_from_node(
 }
 
 fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
-    let name_node = table.get("dist").expect("caller checked");
+    let Some(name_node) = table.get("dist") else {
+        return Err(type_error(node, key, "a distribution { dist = \"…\", … }"));
+    };
     let Value::Str(name) = &name_node.value else {
         return Err(type_error(
             name_node,

@@ -339,7 +339,10 @@ pub fn apply_set(root: &mut Node, assignment: &str) -> Result<(), ScenarioError>
                         },
                     );
                 }
-                table.get_mut(segment).expect("inserted above")
+                match table.get_mut(segment) {
+                    Some(next) => next,
+                    None => return Ok(()),
+                }
             }
             Value::Array(items) => {
                 if !all_named(items) {
