@@ -7,7 +7,10 @@
 
 // No panics on user input: every failure of a file, a flag or the environment
 // is an error value with a message (tests may still unwrap).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod analysis;
 pub mod cli;

@@ -48,6 +48,9 @@ pub enum RunError {
     /// Anything else (disk, internal).
     #[error("{0}")]
     Failure(String),
+    /// Stopped by a signal; nothing was written.
+    #[error("interrupted: no result set was written and no temporary file is left")]
+    Interrupted,
 }
 
 impl From<WriteError> for RunError {
@@ -105,6 +108,7 @@ pub fn run_to_result_set(
         bar.finish_and_clear();
     }
     let totals = totals.map_err(|e| match e {
+        EngineError::Interrupted => RunError::Interrupted,
         EngineError::Sink(_) => RunError::Failure(e.to_string()),
         other => RunError::Input(other.to_string()),
     })?;

@@ -320,6 +320,8 @@ pub enum CliError {
     Failure(String),
     /// The command worked but its verdict fails the caller's condition: exit 3.
     Verdict(String),
+    /// Stopped by SIGINT or SIGTERM: exit 130.
+    Interrupted(String),
 }
 
 impl StudyArgs {
@@ -407,6 +409,9 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    // Ctrl-C or SIGTERM: runs stop at their next wave, their staging folder is
+    // removed, and the command says so (exit 130).
+    let _ = ctrlc::set_handler(crate::engine::request_stop);
     let result = match cli.command {
         None => run::run(RunArgs::default(), true),
         Some(Command::Run(args)) => run::run(args, false),
@@ -432,6 +437,10 @@ pub fn main() -> i32 {
         Err(CliError::Verdict(message)) => {
             eprintln!("{message}");
             3
+        }
+        Err(CliError::Interrupted(message)) => {
+            eprintln!("{message}");
+            130
         }
     }
 }

@@ -116,6 +116,7 @@ fn run_error(e: RunError) -> CliError {
     match e {
         RunError::Input(message) => CliError::Input(message),
         RunError::Failure(message) => CliError::Failure(message),
+        RunError::Interrupted => CliError::Interrupted(RunError::Interrupted.to_string()),
     }
 }
 

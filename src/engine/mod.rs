@@ -57,6 +57,8 @@ pub enum EngineError {
     Threads { threads: usize, reason: String },
     #[error("cannot keep the per-path outcomes: {0}")]
     Sink(String),
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Receives chosen metric values of every path, in path order, one block at a
@@ -69,6 +71,20 @@ pub trait PathSink: Send {
 /// Runs `config.paths` paths of `model`.
 pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> {
     run_keeping(model, config, &[], None, None)
+}
+
+/// Set by [`request_stop`] (from a signal handler); runs stop at the next wave.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks every run in progress to stop at its next wave of blocks (within a
+/// fraction of a second) with [`EngineError::Interrupted`].
+pub fn request_stop() {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a stop was requested.
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Called after each wave of blocks with the number of paths done so far.
@@ -151,6 +167,9 @@ pub fn run_blocks(
     pool.install(|| -> Result<(), EngineError> {
         let mut wave_start = blocks.start;
         while wave_start < blocks.end {
+            if stop_requested() {
+                return Err(EngineError::Interrupted);
+            }
             let wave_end = (wave_start + WAVE_BLOCKS).min(blocks.end);
             let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
                 .into_par_iter()
