@@ -115,7 +115,10 @@ pub fn run_shard(
         None,
         &mut keep_block,
     )
-    .map_err(|e| RunError::Failure(e.to_string()))?;
+    .map_err(|e| match e {
+        engine::EngineError::Interrupted => RunError::Interrupted,
+        other => RunError::Failure(other.to_string()),
+    })?;
     if let Some(writer) = writer {
         writer.close().map_err(RunError::Failure)?;
     }
