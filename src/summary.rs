@@ -31,6 +31,19 @@ pub struct Summary {
     /// The per-path outcomes file, when the run kept one.
     #[serde(default)]
     pub per_path: Option<PerPath>,
+    /// Every other file of the result set with its size and SHA-256 (for
+    /// `paths.parquet`, its size): readers refuse a truncated, edited or
+    /// foreign file.
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, FileCheck>,
+}
+
+/// A file's size and checksum as written.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileCheck {
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sha256: Option<String>,
 }
 
 /// What `paths.parquet` holds.
@@ -166,6 +179,9 @@ pub struct JointSummary {
 pub struct Diagnostics {
     /// Growth or inflation draws at or below -99 % that were clamped to -99 %.
     pub clamped_draws: u64,
+    /// With `--repair-correlation`: how far the matrix moved to become valid.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub correlation_repair: Option<crate::scenario::CorrelationRepair>,
 }
 
 /// `p ± 1.96 se`, kept inside [0, 1] (the batch-means interval of designs).
@@ -178,10 +194,12 @@ fn batch_interval(p: f64, se: f64) -> (f64, f64) {
 
 /// SHA-256 of a text, in lowercase hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_bytes(text.as_bytes())
+}
+
+/// SHA-256 of bytes, in lowercase hex.
+pub fn sha256_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Turns a run's totals into its summary.
@@ -329,7 +347,9 @@ pub fn summarize(
         all_targets,
         diagnostics: Diagnostics {
             clamped_draws: totals.counts.clamped_draws,
+            correlation_repair: scenario.correlation_repair,
         },
         per_path: None,
+        files: Default::default(),
     }
 }

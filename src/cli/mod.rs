@@ -277,6 +277,9 @@ pub struct RunArgs {
     /// Language of the report's labels.
     #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
     pub lang: crate::report::Lang,
+    /// Replace an invalid correlation matrix by the nearest valid one (Higham 2002) instead of refusing it.
+    #[arg(long)]
+    pub repair_correlation: bool,
     /// Run in rounds until every target probability's 95 % half-width is at most this (then --paths is the ceiling, default 100,000,000).
     #[arg(long, value_name = "HALF_WIDTH", conflicts_with = "shard")]
     pub precision: Option<f64>,
@@ -309,6 +312,9 @@ pub struct ValidateArgs {
     /// Apply these overrides before checking, as `run --set` does.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+    /// Report what --repair-correlation would change instead of refusing an invalid matrix.
+    #[arg(long)]
+    pub repair_correlation: bool,
 }
 
 /// A failure with its exit code.

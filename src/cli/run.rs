@@ -157,9 +157,17 @@ fn load(args: &RunArgs) -> Result<Scenario, CliError> {
     if let Some(sampling) = &args.sampling {
         sets.push(format!("run.sampling={sampling}"));
     }
+    let options = scenario::LoadOptions { repair_correlation: args.repair_correlation };
     let loaded = match &args.scenario {
-        Some(path) => scenario::load_file(path, &sets),
-        None => scenario::load_embedded_baseline(&sets),
+        Some(path) => scenario::load_file_with(path, &sets, options),
+        None => scenario::load_embedded_baseline_with(&sets, options),
     };
-    loaded.map_err(|e| CliError::Input(e.to_string()))
+    let loaded = loaded.map_err(|e| CliError::Input(e.to_string()))?;
+    if let (Some(repair), false) = (&loaded.correlation_repair, args.quiet) {
+        eprintln!(
+            "repaired the correlation matrix (Higham's nearest correlation matrix): largest change {:.6}, Frobenius distance {:.6}; recorded in summary.json",
+            repair.largest_change, repair.frobenius_distance
+        );
+    }
+    Ok(loaded)
 }

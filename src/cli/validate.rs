@@ -7,8 +7,18 @@ use crate::scenario;
 pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for file in &args.files {
-        match scenario::load_file(file, &args.sets) {
-            Ok(s) => println!(
+        let options = scenario::LoadOptions { repair_correlation: args.repair_correlation };
+        match scenario::load_file_with(file, &args.sets, options) {
+            Ok(s) => {
+                if let Some(repair) = &s.correlation_repair {
+                    println!(
+                        "{}: the correlation matrix would be repaired: largest change {:.6}, Frobenius distance {:.6}",
+                        file.display(),
+                        repair.largest_change,
+                        repair.frobenius_distance
+                    );
+                }
+                println!(
                 "{}: ok — `{}`, {}-{}, {} series, {} programmes, {} targets",
                 file.display(),
                 s.name,
@@ -17,7 +27,8 @@ pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
                 s.series.len(),
                 s.programmes.len(),
                 s.targets.len()
-            ),
+                )
+            }
             Err(e) => failures.push(e.to_string()),
         }
     }

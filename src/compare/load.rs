@@ -60,6 +60,7 @@ impl ResultSet {
         let summary: Summary = serde_json::from_value(raw).map_err(|e| {
             CompareError::Refused(format!("{shown}/summary.json does not hold to the result-set format ({e}); the file was edited or damaged"))
         })?;
+        verify_files(dir, &summary)?;
         Ok(ResultSet {
             dir: dir.to_path_buf(),
             summary,
@@ -88,6 +89,37 @@ impl ResultSet {
     pub fn label(&self) -> String {
         self.summary.scenario.name.clone()
     }
+}
+
+/// Checks every file `summary.json` lists: present, of its size, with its checksum.
+pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
+    for (name, check) in &summary.files {
+        // report.html may be rewritten by `report`; it is derived, not data.
+        if name == "report.html" || name == "report.xlsx" {
+            continue;
+        }
+        let path = dir.join(name);
+        let bytes = fs::metadata(&path).map(|m| m.len()).map_err(|_| {
+            CompareError::Refused(format!("{} is missing; the result set is incomplete", path.display()))
+        })?;
+        if bytes != check.bytes {
+            return Err(CompareError::Refused(format!(
+                "{} has {bytes} bytes but summary.json says {}: it was truncated, edited or replaced; rerun the scenario",
+                path.display(),
+                check.bytes
+            )));
+        }
+        if let Some(expected) = &check.sha256 {
+            let content = fs::read(&path).map_err(|e| CompareError::Refused(format!("cannot read {} ({e})", path.display())))?;
+            if crate::summary::sha256_bytes(&content) != *expected {
+                return Err(CompareError::Refused(format!(
+                    "{} does not match the checksum in summary.json: it was edited or belongs to another result set; rerun the scenario",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses two sets whose years or units do not line up.

@@ -8,7 +8,7 @@ pub mod json;
 pub mod paths;
 pub mod table;
 
-use crate::summary::Summary;
+use crate::summary::{sha256_bytes, FileCheck, Summary};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -87,10 +87,27 @@ impl Staging {
             let path = self.staging.join(file);
             fs::write(&path, bytes).map_err(io_at(&path))
         };
-        write("summary.json", json::summary_json(summary).as_bytes())?;
-        write("metrics.csv", &csv::metrics_csv(summary))?;
-        write("targets.csv", &csv::targets_csv(summary))?;
-        write("scenario.toml", scenario_toml.as_bytes())?;
+        let mut summary = summary.clone();
+        let files: [(&str, Vec<u8>); 3] = [
+            ("metrics.csv", csv::metrics_csv(&summary)),
+            ("targets.csv", csv::targets_csv(&summary)),
+            ("scenario.toml", scenario_toml.as_bytes().to_vec()),
+        ];
+        for (name, bytes) in &files {
+            write(name, bytes)?;
+            let check = FileCheck { bytes: bytes.len() as u64, sha256: Some(sha256_bytes(bytes)) };
+            summary.files.insert(name.to_string(), check);
+        }
+        // Everything else staged (paths.parquet, report.html): its size.
+        let staged = fs::read_dir(&self.staging).map_err(io_at(&self.staging))?;
+        for entry in staged.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !summary.files.contains_key(&name) && name != "summary.json" {
+                let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                summary.files.insert(name, FileCheck { bytes, sha256: None });
+            }
+        }
+        write("summary.json", json::summary_json(&summary).as_bytes())?;
         self.commit()
     }
 

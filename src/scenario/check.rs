@@ -189,7 +189,35 @@ fn check_links(s: &Scenario) -> Result<()> {
     Ok(())
 }
 
+/// The nearest valid matrix when the scenario's correlation matrix is square,
+/// names known series, and is not symmetric, unit-diagonal or positive
+/// definite; `None` when it is valid or cannot be repaired (wrong shape or names).
+pub fn repair_correlation(s: &Scenario) -> Option<crate::stats::nearest_correlation::Repair> {
+    let c = s.correlation.as_ref()?;
+    let n = c.series.len();
+    let known = c.series.iter().all(|name| s.series.iter().any(|x| x.name == *name));
+    if !known || c.matrix.len() != n || c.matrix.iter().any(|row| row.len() != n) {
+        return None;
+    }
+    if check_correlation(s).is_ok() {
+        return None;
+    }
+    let matrix = DMatrix::from_fn(n, n, |i, j| c.matrix[i][j].clamp(-1.0, 1.0));
+    Some(crate::stats::nearest_correlation::nearest_correlation(&matrix))
+}
+
 fn check_correlation(s: &Scenario) -> Result<()> {
+    check_correlation_shape(s)?;
+    check_correlation_values(s).map_err(|e| ScenarioError {
+        message: format!(
+            "{}; or pass --repair-correlation to use the nearest valid correlation matrix",
+            e.message.trim_end_matches('.')
+        ),
+        ..e
+    })
+}
+
+fn check_correlation_shape(s: &Scenario) -> Result<()> {
     let Some(c) = &s.correlation else {
         return Ok(());
     };
@@ -218,6 +246,12 @@ fn check_correlation(s: &Scenario) -> Result<()> {
             format!("`correlation.matrix` must have {n} rows of {n} numbers, one per series in `correlation.series`"),
         ));
     }
+    Ok(())
+}
+
+fn check_correlation_values(s: &Scenario) -> Result<()> {
+    let Some(c) = &s.correlation else { return Ok(()) };
+    let n = c.series.len();
     for i in 0..n {
         if (c.matrix[i][i] - 1.0).abs() > TOLERANCE {
             return Err(ScenarioError::new(

@@ -165,6 +165,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         targets,
         resolved_toml: to_toml(root),
         file: root.origin.clone(),
+        correlation_repair: None,
     })
 }
 

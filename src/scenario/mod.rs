@@ -40,6 +40,23 @@ pub struct Scenario {
     /// The file the user named (not one it extends): cross-table errors point
     /// into it when they can.
     pub file: Origin,
+    /// Set when `--repair-correlation` replaced an invalid matrix.
+    pub correlation_repair: Option<CorrelationRepair>,
+}
+
+/// How far `--repair-correlation` moved the matrix.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CorrelationRepair {
+    pub largest_change: f64,
+    pub frobenius_distance: f64,
+}
+
+/// Choices that change how a scenario loads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Replace a correlation matrix that is not symmetric, unit-diagonal or
+    /// positive definite by the nearest valid one (Higham 2002) instead of refusing it.
+    pub repair_correlation: bool,
 }
 
 impl Scenario {
@@ -283,14 +300,24 @@ pub struct Target {
 /// Loads, merges, types and checks the scenario file at `path`, then applies
 /// each `--set KEY=VALUE` in `sets`.
 pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    load_file_with(path, sets, LoadOptions::default())
+}
+
+/// [`load_file`] with options.
+pub fn load_file_with(path: &Path, sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
     let tree = load_tree(path, &mut Vec::new())?;
-    finish(tree, sets)
+    finish_with(tree, sets, options)
 }
 
 /// Loads the embedded baseline (it has no `extends`), then applies `sets`.
 pub fn load_embedded_baseline(sets: &[String]) -> Result<Scenario, ScenarioError> {
+    load_embedded_baseline_with(sets, LoadOptions::default())
+}
+
+/// [`load_embedded_baseline`] with options.
+pub fn load_embedded_baseline_with(sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
     let tree = tree::parse(EMBEDDED_BASELINE, "scenarios/baseline.toml (embedded)")?;
-    finish(tree, sets)
+    finish_with(tree, sets, options)
 }
 
 /// Loads a scenario from text, as if read from a file called `name` in `dir`.
@@ -304,7 +331,11 @@ pub fn from_tree(root: tree::Node) -> Result<Scenario, ScenarioError> {
     finish(root, &[])
 }
 
-fn finish(mut root: tree::Node, sets: &[String]) -> Result<Scenario, ScenarioError> {
+fn finish(root: tree::Node, sets: &[String]) -> Result<Scenario, ScenarioError> {
+    finish_with(root, sets, LoadOptions::default())
+}
+
+fn finish_with(mut root: tree::Node, sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
     if let tree::Value::Table(t) = &mut root.value {
         if let Some(tree::Node {
             value: tree::Value::Table(s),
@@ -321,9 +352,39 @@ fn finish(mut root: tree::Node, sets: &[String]) -> Result<Scenario, ScenarioErr
     for set in sets {
         tree::apply_set(&mut root, set)?;
     }
-    let scenario = decode::decode(&root)?;
+    let mut scenario = decode::decode(&root)?;
+    if options.repair_correlation {
+        if let Some(repair) = check::repair_correlation(&scenario) {
+            set_matrix(&mut root, &repair.matrix);
+            scenario = decode::decode(&root)?;
+            scenario.correlation_repair = Some(CorrelationRepair {
+                largest_change: repair.largest_change,
+                frobenius_distance: repair.frobenius_distance,
+            });
+        }
+    }
     check::check(&scenario)?;
     Ok(scenario)
+}
+
+/// Writes a repaired matrix into `correlation.matrix` of the tree, so the
+/// resolved scenario (and `scenario.toml`) holds the matrix actually used.
+fn set_matrix(root: &mut tree::Node, matrix: &nalgebra::DMatrix<f64>) {
+    let tree::Value::Table(top) = &mut root.value else { return };
+    let Some(entry) = top.entries.iter_mut().find(|e| e.key == "correlation") else { return };
+    let tree::Value::Table(correlation) = &mut entry.node.value else { return };
+    let origin = Origin::Default;
+    let rows = (0..matrix.nrows())
+        .map(|i| tree::Node {
+            value: tree::Value::Array(
+                (0..matrix.ncols())
+                    .map(|j| tree::Node { value: tree::Value::Float(matrix[(i, j)]), origin: origin.clone() })
+                    .collect(),
+            ),
+            origin: origin.clone(),
+        })
+        .collect();
+    correlation.insert("matrix", tree::Node { value: tree::Value::Array(rows), origin });
 }
 
 fn load_tree(path: &Path, chain: &mut Vec<PathBuf>) -> Result<tree::Node, ScenarioError> {

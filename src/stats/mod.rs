@@ -3,6 +3,7 @@
 
 pub mod difference;
 pub mod moments;
+pub mod nearest_correlation;
 pub mod sketch;
 pub mod wilson;
 
