@@ -62,6 +62,41 @@ impl From<WriteError> for RunError {
     }
 }
 
+/// The most a run may be expected to take before it is refused up front.
+pub const MAX_EXPECTED_SECONDS: f64 = 48.0 * 3600.0;
+/// The largest per-path file a run may be expected to write.
+pub const MAX_PATHS_FILE_BYTES: f64 = 200e9;
+
+/// What a run is expected to cost, from measured rates on the reference
+/// machine: about 28 ns per metric value per path per core with random
+/// sampling (3.5 times that for the designs), and about 6.5 bytes per kept
+/// value in `paths.parquet`. Memory does not grow with paths (about 100 MB).
+pub fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+    let design = if model.sampling == crate::model::design::Sampling::Random { 1.0 } else { 3.5 };
+    let seconds = paths as f64 * model.value_count.max(1) as f64 * 28e-9 * design / cores;
+    (seconds, paths as f64 * kept as f64 * 6.5)
+}
+
+/// Refuses, with the estimate, a run this machine cannot reasonably do.
+pub fn check_feasible(model: &Model, paths: u64, kept: usize) -> Result<(), RunError> {
+    let (seconds, bytes) = expected_cost(model, paths, kept);
+    if seconds > MAX_EXPECTED_SECONDS {
+        return Err(RunError::Input(format!(
+            "{paths} paths would take about {:.0} hours on this machine ({} metric values a path; memory stays near 100 MB); use fewer paths, split the run with --shard K/N across machines, or let --precision choose the count",
+            seconds / 3600.0,
+            model.value_count
+        )));
+    }
+    if bytes > MAX_PATHS_FILE_BYTES {
+        return Err(RunError::Input(format!(
+            "{paths} paths would write a per-path file of about {:.0} GB ({kept} columns); add --no-paths, or keep fewer paths",
+            bytes / 1e9
+        )));
+    }
+    Ok(())
+}
+
 /// Runs `scenario` and writes its result set to `out` (replacing an existing
 /// one only with `force`). Returns the summary written.
 pub fn run_to_result_set(
@@ -83,6 +118,7 @@ pub fn run_to_result_set(
     } else {
         paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(RunError::Input)?
     };
+    check_feasible(&model, config.paths, kept.len())?;
     let staging = Staging::begin(out, force)?;
     let mut writer = match kept.is_empty() {
         true => None,

@@ -137,3 +137,19 @@ fn a_missing_scenario_file_is_named() {
         stderr(&output)
     );
 }
+
+#[test]
+fn absurd_requests_are_refused_up_front_with_an_estimate() {
+    let work = tempfile::tempdir().unwrap();
+    for (args, expect) in [
+        (vec!["run", "--paths", "4000000000"], "would write a per-path file of about"),
+        (vec!["run", "--paths", "5000000000"], "--paths"),
+        (vec!["sweep", "--vary", "regime.downturn_probability=0..0.5", "--vary", "series.digital_economy.mean_growth=0..0.2", "--steps", "50", "--paths", "300000000"], "would take about"),
+        (vec!["sweep", "--vary", "regime.downturn_probability=0..0.5", "--steps", "5000"], "a sweep takes 1 to 2500"),
+    ] {
+        let output = xuhui(work.path(), &args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expect), "{args:?}: {}", stderr(&output));
+    }
+    assert!(entries(work.path()).is_empty(), "{:?}", entries(work.path()));
+}

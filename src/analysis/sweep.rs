@@ -101,6 +101,16 @@ pub fn sweep(
     }
     let base = study.scenario(&[])?;
     let config = study.config(&base);
+    let model = crate::model::Model::compile(&base).map_err(AnalysisError::Failure)?;
+    let points = steps.pow(varies.len() as u32) as u64;
+    let (seconds, _) = crate::runner::expected_cost(&model, config.paths.saturating_mul(points), 0);
+    if seconds > crate::runner::MAX_EXPECTED_SECONDS {
+        return Err(AnalysisError::Input(format!(
+            "{points} points of {} paths would take about {:.0} hours on this machine (memory stays near 100 MB per run); use fewer --steps or --paths",
+            config.paths,
+            seconds / 3600.0
+        )));
+    }
     let grids: Vec<Vec<f64>> = varies.iter().map(|v| v.values(steps)).collect();
     let combinations: Vec<Vec<f64>> = match grids.as_slice() {
         [one] => one.iter().map(|v| vec![*v]).collect(),
