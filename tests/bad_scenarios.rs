@@ -1,7 +1,9 @@
 //! Every file of `tests/bad-scenarios/` holds one kind of mistake and, in its
-//! first line, the message it must produce (`# expect: …`). Each must exit
-//! with code 2, name its file and key in one message, and leave no result
-//! folder or temporary file behind.
+//! first line, the heart of the message it must produce (`# expect: …`); the
+//! exact message is snapshotted beside it (`NAME.expected`; run with
+//! `UPDATE_SNAPSHOTS=1` to accept a deliberate change). Each must exit with
+//! code 2, name its file and key in one message, and leave no result folder or
+//! temporary file behind.
 
 mod common;
 
@@ -45,20 +47,17 @@ fn each_bad_scenario_is_refused_with_its_message_and_nothing_written() {
     let corpus = common::root().join("tests/bad-scenarios");
     let mut failures = Vec::new();
     for (name, expect) in bad_files() {
-        let file = corpus.join(&name);
         let out = work.path().join("out");
-        let output = xuhui(
-            work.path(),
-            &[
-                "run",
-                file.to_str().unwrap(),
-                "--paths",
-                "100",
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
+        // Run from the corpus folder so that messages name the file as a user would.
+        let output = xuhui(&corpus, &["run", &name, "--paths", "100", "--out", out.to_str().unwrap()]);
         let message = stderr(&output);
+        let snapshot = corpus.join(name.replace(".toml", ".expected"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !snapshot.exists() {
+            fs::write(&snapshot, &message).unwrap();
+        }
+        if fs::read_to_string(&snapshot).unwrap() != message {
+            failures.push(format!("{name}: the message differs from {}:\n  got: {message}", snapshot.display()));
+        }
         let ok = output.status.code() == Some(2)
             && message.contains(&expect)
             && message.contains(&name)
@@ -72,7 +71,7 @@ fn each_bad_scenario_is_refused_with_its_message_and_nothing_written() {
                 entries(work.path())
             ));
         }
-        let validate = xuhui(work.path(), &["validate", file.to_str().unwrap()]);
+        let validate = xuhui(&corpus, &["validate", &name]);
         if validate.status.code() != Some(2) || !stderr(&validate).contains(&expect) {
             failures.push(format!(
                 "{name}: validate gave exit {:?}: {}",

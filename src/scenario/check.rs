@@ -28,10 +28,10 @@ fn check_horizon(s: &Scenario) -> Result<()> {
     let horizon = s.end_year - s.base_year;
     if !(1..=MAX_HORIZON_YEARS).contains(&horizon) {
         return Err(ScenarioError::new(
-            &Origin::Default,
+            &s.end_year_origin,
             format!(
-                "scenario `{}`: `scenario.end_year` ({}) must be 1 to {MAX_HORIZON_YEARS} years after `scenario.base_year` ({})",
-                s.name, s.end_year, s.base_year
+                "`scenario.end_year` ({}) must be 1 to {MAX_HORIZON_YEARS} years after `scenario.base_year` ({}); the horizon is simulated year by year",
+                s.end_year, s.base_year
             ),
         ));
     }

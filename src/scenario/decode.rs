@@ -166,6 +166,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         resolved_toml: to_toml(root),
         file: root.origin.clone(),
         correlation_repair: None,
+        end_year_origin: origin_of(meta, "end_year", &root.origin),
     })
 }
 

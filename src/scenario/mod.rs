@@ -42,6 +42,8 @@ pub struct Scenario {
     pub file: Origin,
     /// Set when `--repair-correlation` replaced an invalid matrix.
     pub correlation_repair: Option<CorrelationRepair>,
+    /// Where `scenario.end_year` was written (horizon errors point there).
+    pub end_year_origin: Origin,
 }
 
 /// How far `--repair-correlation` moved the matrix.

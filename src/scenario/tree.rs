@@ -245,15 +245,17 @@ pub fn merge(parent: Node, child: Node) -> Node {
             }
         }
         (Value::Array(base), Value::Array(over)) if all_named(&base) && all_named(&over) => {
+            // A child entry replaces the parent's of its name; two child
+            // entries of one name both stay, for the checks to refuse.
+            let inherited = base.len();
             let mut merged = base;
             for item in over {
                 let name = item_name(&item).map(str::to_string);
-                match merged
-                    .iter()
-                    .position(|m| item_name(m).map(str::to_string) == name)
-                {
-                    Some(i) => merged[i] = item,
-                    None => merged.push(item),
+                let same = |m: &Node| item_name(m).map(str::to_string) == name;
+                let repeated = merged[inherited..].iter().any(same);
+                match merged[..inherited].iter().position(same) {
+                    Some(i) if !repeated => merged[i] = item,
+                    _ => merged.push(item),
                 }
             }
             Node {
