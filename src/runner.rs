@@ -72,8 +72,14 @@ pub const MAX_PATHS_FILE_BYTES: f64 = 200e9;
 /// sampling (3.5 times that for the designs), and about 6.5 bytes per kept
 /// value in `paths.parquet`. Memory does not grow with paths (about 100 MB).
 pub fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
-    let design = if model.sampling == crate::model::design::Sampling::Random { 1.0 } else { 3.5 };
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1) as f64;
+    let design = if model.sampling == crate::model::design::Sampling::Random {
+        1.0
+    } else {
+        3.5
+    };
     let seconds = paths as f64 * model.value_count.max(1) as f64 * 28e-9 * design / cores;
     (seconds, paths as f64 * kept as f64 * 6.5)
 }

@@ -199,7 +199,10 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// SHA-256 of bytes, in lowercase hex.
 pub fn sha256_bytes(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Turns a run's totals into its summary.

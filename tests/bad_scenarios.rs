@@ -49,14 +49,27 @@ fn each_bad_scenario_is_refused_with_its_message_and_nothing_written() {
     for (name, expect) in bad_files() {
         let out = work.path().join("out");
         // Run from the corpus folder so that messages name the file as a user would.
-        let output = xuhui(&corpus, &["run", &name, "--paths", "100", "--out", out.to_str().unwrap()]);
+        let output = xuhui(
+            &corpus,
+            &[
+                "run",
+                &name,
+                "--paths",
+                "100",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
         let message = stderr(&output);
         let snapshot = corpus.join(name.replace(".toml", ".expected"));
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() || !snapshot.exists() {
             fs::write(&snapshot, &message).unwrap();
         }
         if fs::read_to_string(&snapshot).unwrap() != message {
-            failures.push(format!("{name}: the message differs from {}:\n  got: {message}", snapshot.display()));
+            failures.push(format!(
+                "{name}: the message differs from {}:\n  got: {message}",
+                snapshot.display()
+            ));
         }
         let ok = output.status.code() == Some(2)
             && message.contains(&expect)
@@ -141,14 +154,52 @@ fn a_missing_scenario_file_is_named() {
 fn absurd_requests_are_refused_up_front_with_an_estimate() {
     let work = tempfile::tempdir().unwrap();
     for (args, expect) in [
-        (vec!["run", "--paths", "4000000000"], "would write a per-path file of about"),
+        (
+            vec!["run", "--paths", "4000000000"],
+            "would write a per-path file of about",
+        ),
         (vec!["run", "--paths", "5000000000"], "--paths"),
-        (vec!["sweep", "--vary", "regime.downturn_probability=0..0.5", "--vary", "series.digital_economy.mean_growth=0..0.2", "--steps", "50", "--paths", "300000000"], "would take about"),
-        (vec!["sweep", "--vary", "regime.downturn_probability=0..0.5", "--steps", "5000"], "a sweep takes 1 to 2500"),
+        (
+            vec![
+                "sweep",
+                "--vary",
+                "regime.downturn_probability=0..0.5",
+                "--vary",
+                "series.digital_economy.mean_growth=0..0.2",
+                "--steps",
+                "50",
+                "--paths",
+                "300000000",
+            ],
+            "would take about",
+        ),
+        (
+            vec![
+                "sweep",
+                "--vary",
+                "regime.downturn_probability=0..0.5",
+                "--steps",
+                "5000",
+            ],
+            "a sweep takes 1 to 2500",
+        ),
     ] {
         let output = xuhui(work.path(), &args);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
-        assert!(stderr(&output).contains(expect), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(expect),
+            "{args:?}: {}",
+            stderr(&output)
+        );
     }
-    assert!(entries(work.path()).is_empty(), "{:?}", entries(work.path()));
+    assert!(
+        entries(work.path()).is_empty(),
+        "{:?}",
+        entries(work.path())
+    );
 }

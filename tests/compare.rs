@@ -281,14 +281,21 @@ fn refusals_say_what_differs() {
     );
     refused("nowhere", "nowhere is not a folder");
     // Truncated, edited or foreign files are refused by their checksums.
-    for (file, expect) in [("targets.csv", "was truncated, edited or replaced"), ("scenario.toml", "does not match the checksum")] {
+    for (file, expect) in [
+        ("targets.csv", "was truncated, edited or replaced"),
+        ("scenario.toml", "does not match the checksum"),
+    ] {
         let copy = w.join(format!("tampered-{file}"));
         fs::create_dir_all(&copy).unwrap();
         for entry in fs::read_dir(w.join("results/a")).unwrap().flatten() {
             fs::copy(entry.path(), copy.join(entry.file_name())).unwrap();
         }
         let original = fs::read_to_string(copy.join(file)).unwrap();
-        let edited = if file == "targets.csv" { original[..original.len() - 10].to_string() } else { original.replacen("base_year", "base_yeaR", 1) };
+        let edited = if file == "targets.csv" {
+            original[..original.len() - 10].to_string()
+        } else {
+            original.replacen("base_year", "base_yeaR", 1)
+        };
         fs::write(copy.join(file), edited).unwrap();
         refused(copy.to_str().unwrap(), expect);
         let report = xuhui(w, &["report", copy.to_str().unwrap()]);

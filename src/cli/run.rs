@@ -157,7 +157,9 @@ fn load(args: &RunArgs) -> Result<Scenario, CliError> {
     if let Some(sampling) = &args.sampling {
         sets.push(format!("run.sampling={sampling}"));
     }
-    let options = scenario::LoadOptions { repair_correlation: args.repair_correlation };
+    let options = scenario::LoadOptions {
+        repair_correlation: args.repair_correlation,
+    };
     let loaded = match &args.scenario {
         Some(path) => scenario::load_file_with(path, &sets, options),
         None => scenario::load_embedded_baseline_with(&sets, options),

@@ -7,7 +7,9 @@ use crate::scenario;
 pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for file in &args.files {
-        let options = scenario::LoadOptions { repair_correlation: args.repair_correlation };
+        let options = scenario::LoadOptions {
+            repair_correlation: args.repair_correlation,
+        };
         match scenario::load_file_with(file, &args.sets, options) {
             Ok(s) => {
                 if let Some(repair) = &s.correlation_repair {
@@ -19,14 +21,14 @@ pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
                     );
                 }
                 println!(
-                "{}: ok — `{}`, {}-{}, {} series, {} programmes, {} targets",
-                file.display(),
-                s.name,
-                s.base_year,
-                s.end_year,
-                s.series.len(),
-                s.programmes.len(),
-                s.targets.len()
+                    "{}: ok — `{}`, {}-{}, {} series, {} programmes, {} targets",
+                    file.display(),
+                    s.name,
+                    s.base_year,
+                    s.end_year,
+                    s.series.len(),
+                    s.programmes.len(),
+                    s.targets.len()
                 )
             }
             Err(e) => failures.push(e.to_string()),

@@ -100,7 +100,10 @@ pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
         }
         let path = dir.join(name);
         let bytes = fs::metadata(&path).map(|m| m.len()).map_err(|_| {
-            CompareError::Refused(format!("{} is missing; the result set is incomplete", path.display()))
+            CompareError::Refused(format!(
+                "{} is missing; the result set is incomplete",
+                path.display()
+            ))
         })?;
         if bytes != check.bytes {
             return Err(CompareError::Refused(format!(
@@ -110,7 +113,9 @@ pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
             )));
         }
         if let Some(expected) = &check.sha256 {
-            let content = fs::read(&path).map_err(|e| CompareError::Refused(format!("cannot read {} ({e})", path.display())))?;
+            let content = fs::read(&path).map_err(|e| {
+                CompareError::Refused(format!("cannot read {} ({e})", path.display()))
+            })?;
             if crate::summary::sha256_bytes(&content) != *expected {
                 return Err(CompareError::Refused(format!(
                     "{} does not match the checksum in summary.json: it was edited or belongs to another result set; rerun the scenario",

@@ -95,7 +95,10 @@ impl Staging {
         ];
         for (name, bytes) in &files {
             write(name, bytes)?;
-            let check = FileCheck { bytes: bytes.len() as u64, sha256: Some(sha256_bytes(bytes)) };
+            let check = FileCheck {
+                bytes: bytes.len() as u64,
+                sha256: Some(sha256_bytes(bytes)),
+            };
             summary.files.insert(name.to_string(), check);
         }
         // Everything else staged (paths.parquet, report.html): its size.
@@ -104,7 +107,13 @@ impl Staging {
             let name = entry.file_name().to_string_lossy().into_owned();
             if !summary.files.contains_key(&name) && name != "summary.json" {
                 let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                summary.files.insert(name, FileCheck { bytes, sha256: None });
+                summary.files.insert(
+                    name,
+                    FileCheck {
+                        bytes,
+                        sha256: None,
+                    },
+                );
             }
         }
         write("summary.json", json::summary_json(&summary).as_bytes())?;

@@ -195,7 +195,10 @@ fn check_links(s: &Scenario) -> Result<()> {
 pub fn repair_correlation(s: &Scenario) -> Option<crate::stats::nearest_correlation::Repair> {
     let c = s.correlation.as_ref()?;
     let n = c.series.len();
-    let known = c.series.iter().all(|name| s.series.iter().any(|x| x.name == *name));
+    let known = c
+        .series
+        .iter()
+        .all(|name| s.series.iter().any(|x| x.name == *name));
     if !known || c.matrix.len() != n || c.matrix.iter().any(|row| row.len() != n) {
         return None;
     }
@@ -203,7 +206,9 @@ pub fn repair_correlation(s: &Scenario) -> Option<crate::stats::nearest_correlat
         return None;
     }
     let matrix = DMatrix::from_fn(n, n, |i, j| c.matrix[i][j].clamp(-1.0, 1.0));
-    Some(crate::stats::nearest_correlation::nearest_correlation(&matrix))
+    Some(crate::stats::nearest_correlation::nearest_correlation(
+        &matrix,
+    ))
 }
 
 fn check_correlation(s: &Scenario) -> Result<()> {
@@ -250,7 +255,9 @@ fn check_correlation_shape(s: &Scenario) -> Result<()> {
 }
 
 fn check_correlation_values(s: &Scenario) -> Result<()> {
-    let Some(c) = &s.correlation else { return Ok(()) };
+    let Some(c) = &s.correlation else {
+        return Ok(());
+    };
     let n = c.series.len();
     for i in 0..n {
         if (c.matrix[i][i] - 1.0).abs() > TOLERANCE {

@@ -306,7 +306,11 @@ pub fn load_file(path: &Path, sets: &[String]) -> Result<Scenario, ScenarioError
 }
 
 /// [`load_file`] with options.
-pub fn load_file_with(path: &Path, sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
+pub fn load_file_with(
+    path: &Path,
+    sets: &[String],
+    options: LoadOptions,
+) -> Result<Scenario, ScenarioError> {
     let tree = load_tree(path, &mut Vec::new())?;
     finish_with(tree, sets, options)
 }
@@ -317,7 +321,10 @@ pub fn load_embedded_baseline(sets: &[String]) -> Result<Scenario, ScenarioError
 }
 
 /// [`load_embedded_baseline`] with options.
-pub fn load_embedded_baseline_with(sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
+pub fn load_embedded_baseline_with(
+    sets: &[String],
+    options: LoadOptions,
+) -> Result<Scenario, ScenarioError> {
     let tree = tree::parse(EMBEDDED_BASELINE, "scenarios/baseline.toml (embedded)")?;
     finish_with(tree, sets, options)
 }
@@ -337,7 +344,11 @@ fn finish(root: tree::Node, sets: &[String]) -> Result<Scenario, ScenarioError> 
     finish_with(root, sets, LoadOptions::default())
 }
 
-fn finish_with(mut root: tree::Node, sets: &[String], options: LoadOptions) -> Result<Scenario, ScenarioError> {
+fn finish_with(
+    mut root: tree::Node,
+    sets: &[String],
+    options: LoadOptions,
+) -> Result<Scenario, ScenarioError> {
     if let tree::Value::Table(t) = &mut root.value {
         if let Some(tree::Node {
             value: tree::Value::Table(s),
@@ -372,21 +383,36 @@ fn finish_with(mut root: tree::Node, sets: &[String], options: LoadOptions) -> R
 /// Writes a repaired matrix into `correlation.matrix` of the tree, so the
 /// resolved scenario (and `scenario.toml`) holds the matrix actually used.
 fn set_matrix(root: &mut tree::Node, matrix: &nalgebra::DMatrix<f64>) {
-    let tree::Value::Table(top) = &mut root.value else { return };
-    let Some(entry) = top.entries.iter_mut().find(|e| e.key == "correlation") else { return };
-    let tree::Value::Table(correlation) = &mut entry.node.value else { return };
+    let tree::Value::Table(top) = &mut root.value else {
+        return;
+    };
+    let Some(entry) = top.entries.iter_mut().find(|e| e.key == "correlation") else {
+        return;
+    };
+    let tree::Value::Table(correlation) = &mut entry.node.value else {
+        return;
+    };
     let origin = Origin::Default;
     let rows = (0..matrix.nrows())
         .map(|i| tree::Node {
             value: tree::Value::Array(
                 (0..matrix.ncols())
-                    .map(|j| tree::Node { value: tree::Value::Float(matrix[(i, j)]), origin: origin.clone() })
+                    .map(|j| tree::Node {
+                        value: tree::Value::Float(matrix[(i, j)]),
+                        origin: origin.clone(),
+                    })
                     .collect(),
             ),
             origin: origin.clone(),
         })
         .collect();
-    correlation.insert("matrix", tree::Node { value: tree::Value::Array(rows), origin });
+    correlation.insert(
+        "matrix",
+        tree::Node {
+            value: tree::Value::Array(rows),
+            origin,
+        },
+    );
 }
 
 fn load_tree(path: &Path, chain: &mut Vec<PathBuf>) -> Result<tree::Node, ScenarioError> {

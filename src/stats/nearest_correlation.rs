@@ -34,7 +34,8 @@ pub fn nearest_correlation(a: &DMatrix<f64>) -> Repair {
         let r = &y - &correction;
         let eigen = r.clone().symmetric_eigen();
         let floored = eigen.eigenvalues.map(|v| v.max(EIGENVALUE_FLOOR));
-        let x = &eigen.eigenvectors * DMatrix::from_diagonal(&floored) * eigen.eigenvectors.transpose();
+        let x =
+            &eigen.eigenvectors * DMatrix::from_diagonal(&floored) * eigen.eigenvectors.transpose();
         correction = &x - &r;
         let mut next = x;
         for i in 0..n {
@@ -75,7 +76,10 @@ mod tests {
         let a = DMatrix::from_row_slice(3, 3, &[1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0]);
         let repair = nearest_correlation(&a);
         let m = &repair.matrix;
-        assert!((m[(0, 1)] - 0.7607).abs() < 1e-3 && (m[(0, 2)] - 0.1573).abs() < 1e-3, "{m}");
+        assert!(
+            (m[(0, 1)] - 0.7607).abs() < 1e-3 && (m[(0, 2)] - 0.1573).abs() < 1e-3,
+            "{m}"
+        );
         assert!(m.clone().cholesky().is_some());
         assert!((0..3).all(|i| (m[(i, i)] - 1.0).abs() < 1e-6));
         assert!(repair.largest_change > 0.2 && repair.frobenius_distance > 0.5);
