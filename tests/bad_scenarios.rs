@@ -203,3 +203,46 @@ fn absurd_requests_are_refused_up_front_with_an_estimate() {
         entries(work.path())
     );
 }
+
+#[test]
+fn repair_correlation_uses_the_nearest_valid_matrix_and_records_it() {
+    let work = tempfile::tempdir().unwrap();
+    let corpus = common::root().join("tests/bad-scenarios");
+    let out = work.path().join("repaired");
+    let output = xuhui(
+        &corpus,
+        &[
+            "run",
+            "correlation-not-positive-definite.toml",
+            "--repair-correlation",
+            "--paths",
+            "2000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("repaired the correlation matrix"),
+        "{}",
+        stderr(&output)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let repair = &summary["diagnostics"]["correlation_repair"];
+    assert!(repair["largest_change"].as_f64().unwrap() > 0.1, "{repair}");
+    assert!(
+        repair["frobenius_distance"].as_f64().unwrap() > 0.1,
+        "{repair}"
+    );
+    // The stored scenario holds the repaired matrix, so it runs as it is.
+    let rerun = xuhui(
+        work.path(),
+        &["validate", out.join("scenario.toml").to_str().unwrap()],
+    );
+    assert_eq!(rerun.status.code(), Some(0), "{}", stderr(&rerun));
+    // Without the flag the same file is refused, and says how to repair it.
+    let refused = xuhui(&corpus, &["validate", "correlation-not-symmetric.toml"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("--repair-correlation"));
+}
