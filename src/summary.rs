@@ -177,7 +177,7 @@ pub struct JointSummary {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagnostics {
-    /// Growth or inflation draws at or below -99 % that were clamped to -99 %.
+    /// Growth or inflation draws at or below -99 % (or above +1000 %) that were clamped to that bound.
     pub clamped_draws: u64,
     /// With `--repair-correlation`: how far the matrix moved to become valid.
     #[serde(skip_serializing_if = "Option::is_none", default)]

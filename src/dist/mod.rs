@@ -4,7 +4,7 @@
 //! prepared once so that a draw costs no validation and no allocation.
 
 mod sampler;
-mod support;
+pub mod support;
 
 pub use sampler::Sampler;
 pub use support::Interval;

@@ -79,6 +79,15 @@ impl Interval {
     }
 }
 
+/// A number as a reader writes it: plain for everyday sizes, `1e12` beyond.
+pub fn readable(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && (v.abs() >= 1e6 || v.abs() < 1e-4) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 impl fmt::Display for Interval {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let open = if self.low_closed { "[" } else { "(" };
@@ -89,7 +98,7 @@ impl fmt::Display for Interval {
             } else if v == f64::NEG_INFINITY {
                 "-inf".to_string()
             } else {
-                format!("{v}")
+                readable(v)
             }
         };
         write!(f, "{open}{}, {}{close}", end(self.low), end(self.high))

@@ -18,6 +18,10 @@ pub use path::PathWorkspace;
 /// never loses more than 99 % in a year, so it stays positive.
 pub const MIN_GROWTH: f64 = -0.99;
 
+/// Growth rates (and inflation) above this (+1000 % in a year) are clamped and
+/// counted too, so that no level overflows to infinity over a long horizon.
+pub const MAX_GROWTH: f64 = 10.0;
+
 /// A parameter as the path loop sees it: a constant, or the slot of a value
 /// drawn for the path.
 #[derive(Clone, Copy, Debug, PartialEq)]

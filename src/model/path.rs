@@ -3,7 +3,7 @@
 //! Writes every metric value of the path into a flat buffer; allocates nothing.
 
 use super::design::{uniform, Sampling};
-use super::{Delivery, MarginalModel, Model, MIN_GROWTH};
+use super::{Delivery, MarginalModel, Model, MAX_GROWTH, MIN_GROWTH};
 use crate::rng::{stream, Stream};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -171,8 +171,12 @@ impl Model {
                         .dist
                         .quantile(uniform(design, seed, i.key, t as u64, path)),
                 };
-                if inflation <= MIN_GROWTH {
-                    inflation = MIN_GROWTH;
+                if inflation <= MIN_GROWTH || inflation > MAX_GROWTH || inflation.is_nan() {
+                    inflation = if inflation > MAX_GROWTH {
+                        MAX_GROWTH
+                    } else {
+                        MIN_GROWTH
+                    };
                     clamped += 1;
                 }
                 out[(i.metric_index + t) * stride] = inflation;
@@ -208,8 +212,12 @@ impl Model {
                 }
                 let mu = ws.mean_growth[node];
                 let mut growth = mu + dev;
-                if growth <= MIN_GROWTH {
-                    growth = MIN_GROWTH;
+                if growth <= MIN_GROWTH || growth > MAX_GROWTH || growth.is_nan() {
+                    growth = if growth > MAX_GROWTH {
+                        MAX_GROWTH
+                    } else {
+                        MIN_GROWTH
+                    };
                     dev = growth - mu;
                     clamped += 1;
                 }

@@ -101,7 +101,7 @@ pub fn target_table(summary: &Summary) -> String {
     }
     if summary.diagnostics.clamped_draws > 0 {
         out.push_str(&format!(
-            "Note: {} growth draws fell to -99 % or below and were clamped.\n",
+            "Note: {} growth draws fell to -99 % or below (or rose above +1000 %) and were clamped.\n",
             summary.diagnostics.clamped_draws
         ));
     }

@@ -72,8 +72,10 @@ const RESERVED_NAMES: &[&str] = &["gdp", "prices", "regime"];
 /// unbounded here and clamped at run time (counted in `diagnostics`).
 pub mod range {
     use crate::dist::Interval;
+    /// Levels and planned quantities: positive, and below 10^12 so that a
+    /// century of growth stays a finite number.
     pub fn positive() -> Interval {
-        Interval::open(0.0, f64::INFINITY)
+        Interval::open_closed(0.0, 1e12)
     }
     pub fn non_negative() -> Interval {
         Interval::closed(0.0, f64::INFINITY)
@@ -576,7 +578,8 @@ pub fn param_from_node(
             return Err(ScenarioError::new(
                 &node.origin,
                 format!(
-                    "`{key}` is {value}, outside its valid range {range}; give a value inside it"
+                    "`{key}` is {}, outside its valid range {range}; give a value inside it",
+                    crate::dist::support::readable(value)
                 ),
             ));
         }
