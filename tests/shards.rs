@@ -15,6 +15,9 @@ fn figures(path: &std::path::Path) -> serde_json::Value {
         serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
     summary["run"]["seconds"] = 0.into();
     summary["run"]["threads"] = 0.into();
+    // File sizes and checksums describe the files, not the figures: a joined
+    // paths.parquet holds the same rows in other row groups.
+    summary["files"] = serde_json::Value::Null;
     summary
 }
 
