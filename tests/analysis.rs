@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{stderr, stdout, xuhui};
+use common::{stderr, xuhui, xuhui_ok};
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::fs;
 use xuhui_sim::analysis::{goal_seek, sobol, tornado, MetricChoice, Source, Study};
@@ -180,16 +180,7 @@ at_least = 0.07
 fn the_four_commands_write_their_files() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let run = |args: &[&str]| {
-        let output = xuhui(w, args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{args:?}: {}",
-            stderr(&output)
-        );
-        stdout(&output)
-    };
+    let run = |args: &[&str]| xuhui_ok(w, args);
     let table = run(&[
         "sweep",
         "--vary",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{stderr, stdout, xuhui};
+use common::{stderr, stdout, xuhui, xuhui_ok};
 use statrs::distribution::{Beta, ContinuousCDF};
 use std::fs;
 use std::path::Path;
@@ -216,16 +216,6 @@ fn per_path_file_reads_back_and_agrees_with_the_summary() {
     assert_eq!(met as u64, target.met_paths);
 }
 
-fn run_cli(work: &Path, args: &[&str]) {
-    let output = xuhui(work, args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-}
-
 #[test]
 fn refusals_say_what_differs() {
     let work = tempfile::tempdir().unwrap();
@@ -244,7 +234,7 @@ fn refusals_say_what_differs() {
     )
     .unwrap();
     for name in ["a", "year", "unit", "disjoint"] {
-        run_cli(
+        xuhui_ok(
             w,
             &["run", &format!("{name}.toml"), "--paths", "200", "--quiet"],
         );
@@ -310,7 +300,7 @@ fn the_terminal_table_matches_its_snapshot() {
     let scenarios = common::root().join("scenarios");
     for (file, out) in [("baseline.toml", "base"), ("ai-push.toml", "ai")] {
         let path = scenarios.join(file);
-        run_cli(
+        xuhui_ok(
             w,
             &[
                 "run",
@@ -346,7 +336,7 @@ fn outputs_fail_on_and_out_folder() {
     let scenarios = common::root().join("scenarios");
     for (file, out) in [("baseline.toml", "base"), ("downturn.toml", "down")] {
         let path = scenarios.join(file);
-        run_cli(
+        xuhui_ok(
             w,
             &[
                 "run",
@@ -401,7 +391,7 @@ fn explain_splits_the_change_across_the_differing_assumptions() {
     let scenarios = common::root().join("scenarios");
     for (file, out) in [("baseline.toml", "base"), ("ai-push.toml", "ai")] {
         let path = scenarios.join(file);
-        run_cli(
+        xuhui_ok(
             w,
             &[
                 "run",

@@ -3,25 +3,15 @@
 
 mod common;
 
-use common::{stderr, xuhui};
+use common::{stderr, xuhui, xuhui_ok};
 use std::fs;
 use std::io::Read;
-
-fn ok(w: &std::path::Path, args: &[&str]) {
-    let output = xuhui(w, args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-}
 
 #[test]
 fn run_report_has_every_section_in_both_languages() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(
+    xuhui_ok(
         w,
         &[
             "run", "--paths", "3000", "--report", "--quiet", "--out", "en",
@@ -41,7 +31,7 @@ fn run_report_has_every_section_in_both_languages() {
     ] {
         assert!(en.contains(text), "the English report lacks `{text}`");
     }
-    ok(w, &["report", "en", "--lang", "zh", "--out", "zh.html"]);
+    xuhui_ok(w, &["report", "en", "--lang", "zh", "--out", "zh.html"]);
     let zh = fs::read_to_string(w.join("zh.html")).unwrap();
     for text in [
         "lang=\"zh-CN\"",
@@ -60,8 +50,8 @@ fn run_report_has_every_section_in_both_languages() {
 fn the_workbook_has_sheets_with_number_cells() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(w, &["run", "--paths", "2000", "--quiet", "--out", "set"]);
-    ok(w, &["report", "set", "--xlsx"]);
+    xuhui_ok(w, &["run", "--paths", "2000", "--quiet", "--out", "set"]);
+    xuhui_ok(w, &["report", "set", "--xlsx"]);
     let file = fs::File::open(w.join("set/report.xlsx")).unwrap();
     let mut archive = zip::ZipArchive::new(file).expect("an xlsx is a zip archive");
     let mut read = |name: &str| {
@@ -95,13 +85,13 @@ fn the_workbook_has_sheets_with_number_cells() {
 fn tornado_and_comparison_reports() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(w, &["sensitivity", "--paths", "2000", "--out", "sens"]);
-    ok(w, &["report", "sens"]);
+    xuhui_ok(w, &["sensitivity", "--paths", "2000", "--out", "sens"]);
+    xuhui_ok(w, &["report", "sens"]);
     let tornado = fs::read_to_string(w.join("sens/report.html")).unwrap();
     assert!(tornado.contains("digital_economy.mean_growth") && tornado.contains("<svg"));
     let ai = common::root().join("scenarios/ai-push.toml");
-    ok(w, &["run", "--paths", "2000", "--quiet", "--out", "base"]);
-    ok(
+    xuhui_ok(w, &["run", "--paths", "2000", "--quiet", "--out", "base"]);
+    xuhui_ok(
         w,
         &[
             "run",
@@ -113,7 +103,7 @@ fn tornado_and_comparison_reports() {
             "ai",
         ],
     );
-    ok(
+    xuhui_ok(
         w,
         &["compare", "base", "ai", "--out", "cmp", "--lang", "zh"],
     );

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{stderr, xuhui};
+use common::{stderr, xuhui, xuhui_ok};
 use std::fs;
 use std::process::Command;
 
@@ -21,21 +21,11 @@ fn figures(path: &std::path::Path) -> serde_json::Value {
     summary
 }
 
-fn ok(w: &std::path::Path, args: &[&str]) {
-    let output = xuhui(w, args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{args:?}: {}",
-        stderr(&output)
-    );
-}
-
 #[test]
 fn three_shard_processes_merge_to_the_unsharded_run() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(
+    xuhui_ok(
         w,
         &[
             "run", "--paths", "50001", "--seed", "9", "--out", "whole", "--quiet",
@@ -67,7 +57,7 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
         let mut args = vec!["merge"];
         args.extend(order);
         args.extend(["--out", out]);
-        ok(w, &args);
+        xuhui_ok(w, &args);
         assert_eq!(
             figures(&w.join("whole/summary.json")),
             figures(&w.join(out).join("summary.json")),
@@ -89,7 +79,7 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
     assert_eq!(whole, merged);
     // Two shards of the same run give the same numbers too.
     for k in 1..=2 {
-        ok(
+        xuhui_ok(
             w,
             &[
                 "run",
@@ -106,7 +96,7 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
             ],
         );
     }
-    ok(w, &["merge", "h2", "h1", "--out", "m3"]);
+    xuhui_ok(w, &["merge", "h2", "h1", "--out", "m3"]);
     let mut halves = figures(&w.join("m3/summary.json"));
     let mut reference = figures(&w.join("whole/summary.json"));
     halves["per_path"] = serde_json::Value::Null;
@@ -119,7 +109,7 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     for k in 1..=3 {
-        ok(
+        xuhui_ok(
             w,
             &[
                 "run",
@@ -134,7 +124,7 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
             ],
         );
     }
-    ok(
+    xuhui_ok(
         w,
         &[
             "run",
@@ -189,7 +179,7 @@ fn merge_refuses_shards_that_do_not_make_one_run() {
 fn a_precision_run_equals_a_plain_run_of_its_path_count() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    ok(
+    xuhui_ok(
         w,
         &[
             "run",
@@ -207,7 +197,7 @@ fn a_precision_run_equals_a_plain_run_of_its_path_count() {
     assert!(report["widest_probability_half_width"].as_f64().unwrap() <= 0.004);
     let paths = precise["run"]["paths"].as_u64().unwrap();
     assert!(paths > 16_384, "{paths}");
-    ok(
+    xuhui_ok(
         w,
         &[
             "run",
@@ -223,7 +213,7 @@ fn a_precision_run_equals_a_plain_run_of_its_path_count() {
     plain["run"]["precision"] = precise["run"]["precision"].clone();
     assert_eq!(precise, plain);
     // Deterministic: the same goal settles on the same paths.
-    ok(
+    xuhui_ok(
         w,
         &[
             "run",

@@ -1,6 +1,6 @@
 //! `xuhui-sim goal-seek`: solve for the value of one assumption that meets a target with probability P.
 
-use super::{analysis_error, check_folder, finish_study, CliError, GoalSeekArgs};
+use super::{analysis_error, check_folder, write_study, CliError, GoalSeekArgs};
 use crate::analysis::{goal_seek, parse_range};
 
 /// Paths per trial when --paths is not given, at most.
@@ -18,19 +18,12 @@ pub fn goal_seek(args: &GoalSeekArgs) -> Result<(), CliError> {
         .map_err(analysis_error)?;
     let result = goal_seek::goal_seek(&study, &args.vary, &args.target, args.probability, range)
         .map_err(analysis_error)?;
-    let json = serde_json::to_string_pretty(&result).unwrap_or_default() + "\n";
-    let text = if args.study.json {
-        json.clone()
-    } else {
-        goal_seek::table(&result)
-    };
-    finish_study(
+    write_study(
+        &args.study,
         &dir,
-        args.study.force,
-        &[
-            ("goal-seek.json", json.into_bytes()),
-            ("goal-seek.csv", goal_seek::csv(&result)),
-        ],
-        &text,
+        "goal-seek",
+        &result,
+        goal_seek::csv(&result),
+        goal_seek::table(&result),
     )
 }

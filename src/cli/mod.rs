@@ -400,6 +400,38 @@ pub fn finish_study(
     Ok(())
 }
 
+/// Writes a study's result as `STEM.json` and `STEM.csv` into `dir`, and
+/// prints its table (or, with --json, the JSON).
+pub fn write_study<T: serde::Serialize>(
+    args: &StudyArgs,
+    dir: &std::path::Path,
+    stem: &str,
+    result: &T,
+    csv: Vec<u8>,
+    table: String,
+) -> Result<(), CliError> {
+    let json = serde_json::to_string_pretty(result).unwrap_or_default() + "\n";
+    let text = if args.json { json.clone() } else { table };
+    let files = [
+        (format!("{stem}.json"), json.into_bytes()),
+        (format!("{stem}.csv"), csv),
+    ];
+    let files: Vec<(&str, Vec<u8>)> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    finish_study(dir, args.force, &files, &text)
+}
+
+/// Parses `--metric` flags.
+pub fn parse_metrics(metrics: &[String]) -> Result<Vec<crate::analysis::MetricChoice>, CliError> {
+    metrics
+        .iter()
+        .map(|m| crate::analysis::MetricChoice::parse(m))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(analysis_error)
+}
+
 /// Refuses early when the output folder exists without --force.
 pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), CliError> {
     crate::output::check_destination(dir, force).map_err(|e| CliError::Input(e.to_string()))

@@ -1,37 +1,26 @@
 //! `xuhui-sim sensitivity`: a tornado of the uncertain parameters, or Sobol indices.
 
 use super::{
-    analysis_error, check_folder, finish_study, CliError, SensitivityArgs, SensitivityMethod,
+    analysis_error, check_folder, parse_metrics, write_study, CliError, SensitivityArgs,
+    SensitivityMethod,
 };
-use crate::analysis::{sobol, tornado, MetricChoice};
+use crate::analysis::{sobol, tornado};
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
     let study = args.study.study(None)?;
     let dir = args.study.folder(&study, "sensitivity")?;
     check_folder(&dir, args.study.force)?;
-    let metrics = args
-        .metrics
-        .iter()
-        .map(|m| MetricChoice::parse(m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(analysis_error)?;
+    let metrics = parse_metrics(&args.metrics)?;
     match args.method {
         SensitivityMethod::Tornado => {
             let result = tornado::tornado(&study, &metrics).map_err(analysis_error)?;
-            let json = serde_json::to_string_pretty(&result).unwrap_or_default() + "\n";
-            let text = if args.study.json {
-                json.clone()
-            } else {
-                tornado::table(&result)
-            };
-            finish_study(
+            write_study(
+                &args.study,
                 &dir,
-                args.study.force,
-                &[
-                    ("tornado.json", json.into_bytes()),
-                    ("tornado.csv", tornado::csv(&result)),
-                ],
-                &text,
+                "tornado",
+                &result,
+                tornado::csv(&result),
+                tornado::table(&result),
             )
         }
         SensitivityMethod::Sobol => {
@@ -51,20 +40,13 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
                 metrics,
             };
             let result = sobol::sobol(&study, &options).map_err(analysis_error)?;
-            let json = serde_json::to_string_pretty(&result).unwrap_or_default() + "\n";
-            let text = if args.study.json {
-                json.clone()
-            } else {
-                sobol::table(&result)
-            };
-            finish_study(
+            write_study(
+                &args.study,
                 &dir,
-                args.study.force,
-                &[
-                    ("sobol.json", json.into_bytes()),
-                    ("sobol.csv", sobol::csv(&result)),
-                ],
-                &text,
+                "sobol",
+                &result,
+                sobol::csv(&result),
+                sobol::table(&result),
             )
         }
     }

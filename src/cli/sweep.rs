@@ -1,7 +1,7 @@
 //! `xuhui-sim sweep`: a grid of runs over one or two assumptions.
 
-use super::{analysis_error, check_folder, finish_study, CliError, SweepArgs};
-use crate::analysis::{sweep, MetricChoice};
+use super::{analysis_error, check_folder, parse_metrics, write_study, CliError, SweepArgs};
+use crate::analysis::sweep;
 
 pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
     let study = args.study.study(None)?;
@@ -13,26 +13,14 @@ pub fn sweep(args: &SweepArgs) -> Result<(), CliError> {
         .map(|v| sweep::Vary::parse(v))
         .collect::<Result<Vec<_>, _>>()
         .map_err(analysis_error)?;
-    let metrics = args
-        .metrics
-        .iter()
-        .map(|m| MetricChoice::parse(m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(analysis_error)?;
+    let metrics = parse_metrics(&args.metrics)?;
     let result = sweep::sweep(&study, &varies, args.steps, &metrics).map_err(analysis_error)?;
-    let json = serde_json::to_string_pretty(&result).unwrap_or_default() + "\n";
-    let text = if args.study.json {
-        json.clone()
-    } else {
-        sweep::table(&result)
-    };
-    finish_study(
+    write_study(
+        &args.study,
         &dir,
-        args.study.force,
-        &[
-            ("sweep.json", json.into_bytes()),
-            ("sweep.csv", sweep::csv(&result)),
-        ],
-        &text,
+        "sweep",
+        &result,
+        sweep::csv(&result),
+        sweep::table(&result),
     )
 }

@@ -18,6 +18,18 @@ pub fn xuhui(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs `xuhui-sim` with `args` in `dir`, asserts it succeeded, returns its stdout.
+pub fn xuhui_ok(dir: &Path, args: &[&str]) -> String {
+    let output = xuhui(dir, args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
