@@ -1,0 +1,260 @@
+//! The sketch's fast storage: flat 8-bit counters over one range of buckets on
+//! each side of zero, chosen from the first batch of values to cover its bulk.
+//!
+//! Counting a value there is a few arithmetic instructions and one byte
+//! increment, with no pointer to follow, and the counters of a metric take a
+//! quarter of the bytes 32-bit counters would: what keeps the counts of all of
+//! a path's metrics in cache. A counter that wraps past 255 carries into a
+//! 32-bit array allocated on the first carry.
+
+/// Widest range on each side, in buckets: 2^16 buckets span 8 binades (values
+/// from `x` to `256 x`).
+pub const SIDE_BUCKETS: u32 = 1 << 16;
+/// Least number of a batch's values on one side of zero for that side to get a range.
+const SIDE_SAMPLE: usize = 64;
+/// Ordered keys of -0.0 and +0.0 (their buckets also hold the subnormals
+/// nearest zero); no range covers them, so exact zeros stay apart.
+pub const NEGATIVE_ZERO_KEY: u32 = (1 << 24) - 1;
+pub const POSITIVE_ZERO_KEY: u32 = 1 << 24;
+
+/// Dense counters over at most one range of ordered bucket keys per sign.
+#[derive(Clone, Debug, Default)]
+pub struct Window {
+    /// For each side (0: negative values, 1: positive values): the ordered key
+    /// of its first bucket, its number of buckets and where its counters start.
+    first: [u32; 2],
+    len: [u32; 2],
+    offset: [u32; 2],
+    low: Vec<u8>,
+    /// Units of 256 for each counter; empty until a counter first wraps.
+    carries: Vec<u32>,
+    /// Scratch: the counter index of each value of a batch.
+    indices: Vec<u32>,
+}
+
+impl Window {
+    /// Whether the ranges are still to be chosen (see [`open`](Self::open)).
+    pub fn is_empty(&self) -> bool {
+        self.low.is_empty()
+    }
+
+    /// Bytes held by the counters.
+    pub fn heap_bytes(&self) -> usize {
+        self.low.len() + self.carries.len() * 4
+    }
+
+    /// Chooses the ranges from a batch of ordered keys (sorted here): on each
+    /// side of zero with enough of them, the range of at most [`SIDE_BUCKETS`]
+    /// buckets that holds the most keys, widened by half its span on each side
+    /// (within the limit) for the values still to come.
+    pub fn open(keys: &mut [u32]) -> Window {
+        keys.sort_unstable();
+        let split = keys.partition_point(|&k| k <= NEGATIVE_ZERO_KEY);
+        let (negative, positive) = keys.split_at(split);
+        let mut window = Window::default();
+        let mut total = 0;
+        for (side, side_keys) in [negative, positive].into_iter().enumerate() {
+            let Some((first, last)) = densest_range(side_keys) else {
+                continue;
+            };
+            // Keep off the buckets of zero.
+            let (first, last) = if side == 0 {
+                (first, last.min(NEGATIVE_ZERO_KEY - 1))
+            } else {
+                (first.max(POSITIVE_ZERO_KEY + 1), last)
+            };
+            if last < first {
+                continue;
+            }
+            window.first[side] = first;
+            window.len[side] = last - first + 1;
+            window.offset[side] = total;
+            total += last - first + 1;
+        }
+        // One spare counter past the ranges, never counted (see `add_all`).
+        window.low = vec![0; total as usize + 1];
+        window
+    }
+
+    /// Counts the value of ordered key `key` if it is in range; returns
+    /// whether it was.
+    #[inline(always)]
+    pub fn add(&mut self, key: u32) -> bool {
+        let side = (key >> 24) as usize & 1;
+        let local = key.wrapping_sub(self.first[side]);
+        if local >= self.len[side] {
+            return false;
+        }
+        let index = (self.offset[side] + local) as usize;
+        let Some(counter) = self.low.get_mut(index) else {
+            return false;
+        };
+        *counter = counter.wrapping_add(1);
+        if *counter == 0 {
+            self.carry(index);
+        }
+        true
+    }
+
+    /// Counts every value of `values` whose ordered key is in range, and
+    /// appends the positions of the others to `outside`.
+    ///
+    /// Two passes: the counter index of every value first (branch-free, in
+    /// vector registers; out-of-range values point at a spare counter past the
+    /// end), then the increments.
+    pub fn add_all(&mut self, values: &[f64], outside: &mut Vec<u32>) {
+        if self.low.is_empty() {
+            outside.extend(0..values.len() as u32);
+            return;
+        }
+        let [first_negative, first_positive] = self.first;
+        let [len_negative, len_positive] = self.len;
+        let [offset_negative, offset_positive] = self.offset;
+        let spare = self.low.len() as u32 - 1;
+        self.indices.clear();
+        self.indices.extend(values.iter().map(|&value| {
+            let key = super::ordered_key(value);
+            let positive = key >= POSITIVE_ZERO_KEY;
+            let first = if positive {
+                first_positive
+            } else {
+                first_negative
+            };
+            let len = if positive { len_positive } else { len_negative };
+            let offset = if positive {
+                offset_positive
+            } else {
+                offset_negative
+            };
+            let local = key.wrapping_sub(first);
+            if local < len {
+                offset + local
+            } else {
+                spare
+            }
+        }));
+        let mut wrapped = Vec::new();
+        let low = self.low.as_mut_slice();
+        for (position, &index) in self.indices.iter().enumerate() {
+            if index == spare {
+                outside.push(position as u32);
+                continue;
+            }
+            if let Some(counter) = low.get_mut(index as usize) {
+                *counter = counter.wrapping_add(1);
+                if *counter == 0 {
+                    wrapped.push(index as usize);
+                }
+            }
+        }
+        for index in wrapped {
+            self.carry(index);
+        }
+    }
+
+    #[inline(never)]
+    fn carry(&mut self, index: usize) {
+        if self.carries.is_empty() {
+            self.carries = vec![0; self.low.len()];
+        }
+        self.carries[index] += 1;
+    }
+
+    /// Every non-empty bucket as (ordered key, count), emptying the counters.
+    pub fn drain(&mut self) -> Vec<(u32, u64)> {
+        let mut out = Vec::new();
+        for side in 0..2 {
+            let offset = self.offset[side] as usize;
+            for local in 0..self.len[side] as usize {
+                let index = offset + local;
+                let carries = self.carries.get(index).map_or(0, |&c| u64::from(c));
+                let count = u64::from(self.low[index]) + (carries << 8);
+                if count > 0 {
+                    out.push((self.first[side] + local as u32, count));
+                }
+            }
+        }
+        self.low.iter_mut().for_each(|c| *c = 0);
+        self.carries.iter_mut().for_each(|c| *c = 0);
+        out
+    }
+
+    /// Whether every counter is zero.
+    pub fn is_clear(&self) -> bool {
+        self.low.iter().all(|&c| c == 0) && self.carries.iter().all(|&c| c == 0)
+    }
+
+    /// The ranges, as (first ordered key, buckets) per side (for tests).
+    #[cfg(test)]
+    pub fn ranges(&self) -> [(u32, u32); 2] {
+        [(self.first[0], self.len[0]), (self.first[1], self.len[1])]
+    }
+}
+
+/// Of sorted keys, the range of at most [`SIDE_BUCKETS`] buckets holding the
+/// most, widened by half its span on each side within the limit; `None` for
+/// fewer than [`SIDE_SAMPLE`] keys.
+fn densest_range(keys: &[u32]) -> Option<(u32, u32)> {
+    if keys.len() < SIDE_SAMPLE {
+        return None;
+    }
+    let (mut best, mut best_start, mut start) = (0, 0, 0);
+    for end in 0..keys.len() {
+        while keys[end] - keys[start] >= SIDE_BUCKETS {
+            start += 1;
+        }
+        if end + 1 - start > best {
+            best = end + 1 - start;
+            best_start = start;
+        }
+    }
+    let low = keys[best_start];
+    let high = keys[best_start + best - 1];
+    let span = high - low + 1;
+    let margin = (span / 2).min((SIDE_BUCKETS - span) / 2);
+    Some((low.saturating_sub(margin), high.saturating_add(margin)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_carry_past_255_and_drain_in_key_order() {
+        let mut keys: Vec<u32> = (0..100).map(|i| POSITIVE_ZERO_KEY + 1000 + i).collect();
+        keys.extend((0..100).map(|i| NEGATIVE_ZERO_KEY - 1000 - i));
+        let mut window = Window::open(&mut keys);
+        for _ in 0..1000 {
+            assert!(window.add(POSITIVE_ZERO_KEY + 1050));
+        }
+        assert!(window.add(NEGATIVE_ZERO_KEY - 1050));
+        assert!(
+            !window.add(POSITIVE_ZERO_KEY),
+            "zero's bucket is never in range"
+        );
+        assert!(!window.add(NEGATIVE_ZERO_KEY));
+        assert!(!window.add(POSITIVE_ZERO_KEY + 1_000_000));
+        let drained = window.drain();
+        assert_eq!(
+            drained,
+            vec![
+                (NEGATIVE_ZERO_KEY - 1050, 1),
+                (POSITIVE_ZERO_KEY + 1050, 1000)
+            ]
+        );
+        assert!(window.is_clear());
+    }
+
+    #[test]
+    fn a_side_with_few_values_gets_no_range() {
+        let mut keys: Vec<u32> = (0..500).map(|i| POSITIVE_ZERO_KEY + 7 * i + 1).collect();
+        keys.extend([NEGATIVE_ZERO_KEY - 5; 10]);
+        let window = Window::open(&mut keys);
+        let [negative, positive] = window.ranges();
+        assert_eq!(negative.1, 0);
+        assert!(
+            positive.1 >= 3500 && positive.1 <= SIDE_BUCKETS,
+            "{positive:?}"
+        );
+    }
+}
