@@ -96,7 +96,7 @@ fn per_path(c: &mut Criterion) {
     let years = TargetYears::new(&model);
     group.bench_function("aggregation only", |b| {
         let mut counts = CountState::new(&model, &years);
-        let mut year_ok = vec![true; years.years.len()];
+        let mut year_ok = Vec::new();
         b.iter(|| {
             let mut sums = BlockSums::new(&model);
             let block = Columns {

@@ -179,33 +179,50 @@ impl Columns<'_> {
     }
 }
 
-/// Adds the target outcomes of a block of paths.
+/// Adds the target outcomes of a block of paths, target by target (each
+/// target's column in path order, branch-free). `year_ok` is scratch space:
+/// whether each path met every target so far, per target year.
 pub fn add_targets(
     model: &Model,
     years: &TargetYears,
     block: Columns<'_>,
     counts: &mut CountState,
     sums: &mut BlockSums,
-    year_ok: &mut [bool],
+    year_ok: &mut Vec<u8>,
 ) {
-    for path in 0..block.paths {
-        year_ok.iter_mut().for_each(|ok| *ok = true);
-        for (i, target) in model.targets.iter().enumerate() {
-            let value = block.values[target.value_index * block.stride + path];
-            if target.bound.is_met(value) {
-                counts.met[i] += 1;
-                sums.met[i] += 1;
+    const LANES: usize = 4;
+    let paths = block.paths;
+    year_ok.clear();
+    year_ok.resize(years.years.len() * paths, 1);
+    for (i, target) in model.targets.iter().enumerate() {
+        let column = block.column(target.value_index);
+        let ok = &mut year_ok[years.of_target[i] * paths..][..paths];
+        let (at_least, threshold) = match target.bound {
+            crate::scenario::Bound::AtLeast(t) => (true, t),
+            crate::scenario::Bound::AtMost(t) => (false, t),
+        };
+        let mut met = 0u64;
+        let mut shortfall = [0.0; LANES];
+        for (path, (&value, ok)) in column.iter().zip(ok.iter_mut()).enumerate() {
+            let (is_met, gap) = if at_least {
+                (value >= threshold, threshold - value)
             } else {
-                sums.shortfall[i] += target.bound.shortfall(value);
-                year_ok[years.of_target[i]] = false;
-            }
+                (value <= threshold, value - threshold)
+            };
+            met += u64::from(is_met);
+            *ok &= u8::from(is_met);
+            shortfall[path % LANES] += if is_met { 0.0 } else { gap.max(0.0) };
         }
-        for (y, ok) in year_ok.iter().enumerate() {
-            counts.all_met[y] += u64::from(*ok);
-            sums.all_met[y] += u64::from(*ok);
-        }
+        counts.met[i] += met;
+        sums.met[i] += met;
+        sums.shortfall[i] += (shortfall[0] + shortfall[1]) + (shortfall[2] + shortfall[3]);
     }
-    sums.paths += block.paths as u64;
+    for (y, ok) in year_ok.chunks_exact(paths.max(1)).enumerate() {
+        let all = ok.iter().map(|&o| u64::from(o)).sum::<u64>();
+        counts.all_met[y] += all;
+        sums.all_met[y] += all;
+    }
+    sums.paths += paths as u64;
 }
 
 /// Adds a block of paths' values metric by metric: one sketch stays in cache
@@ -221,9 +238,6 @@ pub fn add_columns(
     for (metric, (sketch, moments)) in metrics.enumerate() {
         let column = block.column(metric);
         sketch.add_all(column);
-        let centre = shift[metric];
-        for value in column {
-            moments.add(*value - centre);
-        }
+        moments.add_slice(column, shift[metric]);
     }
 }

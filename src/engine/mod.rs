@@ -222,7 +222,7 @@ struct Worker {
     /// One block of paths' values, column by column: value `i` of the block's
     /// path `j` at `i * BLOCK_PATHS + j`.
     columns: Vec<f64>,
-    year_ok: Vec<bool>,
+    year_ok: Vec<u8>,
     counts: CountState,
 }
 
@@ -231,7 +231,7 @@ impl Worker {
         Worker {
             workspace: PathWorkspace::new(model),
             columns: vec![0.0; model.value_count * BLOCK_PATHS as usize],
-            year_ok: vec![true; years.years.len()],
+            year_ok: Vec::new(),
             counts: CountState::new(model, years),
         }
     }
