@@ -3,6 +3,7 @@
 //! their support. Sampling lives in [`sampler`], where each distribution is
 //! prepared once so that a draw costs no validation and no allocation.
 
+mod beta_table;
 mod sampler;
 pub mod support;
 
