@@ -4,7 +4,7 @@
 
 use super::design::{uniform, Sampling};
 use super::{Delivery, MarginalModel, Model, MAX_GROWTH, MIN_GROWTH};
-use crate::rng::{stream, Stream};
+use crate::rng::{input_seed, path_hash, stream, stream_from, InputKey, Stream};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
 use statrs::distribution::ContinuousCDF;
@@ -22,6 +22,35 @@ pub struct PathWorkspace {
     mean_growth: Vec<f64>,
     weights: Vec<f64>,
     downturn: Vec<bool>,
+    seeds: InputSeeds,
+}
+
+/// The per-run part of every input's stream seed ([`input_seed`]), computed
+/// once for a seed rather than once per stream: a path seeds about 40 streams.
+#[derive(Clone, Debug, Default)]
+struct InputSeeds {
+    seed: Option<u64>,
+    params: Vec<u64>,
+    innovations: Vec<u64>,
+    regime: u64,
+    inflation: u64,
+    programmes: Vec<u64>,
+}
+
+impl InputSeeds {
+    /// Makes the seeds those of run seed `seed`.
+    fn refresh(&mut self, model: &Model, seed: u64) {
+        if self.seed == Some(seed) {
+            return;
+        }
+        let of = |key: InputKey| input_seed(seed, key);
+        self.params = model.params.iter().map(|p| of(p.key)).collect();
+        self.innovations = model.series.iter().map(|s| of(s.innovation_key)).collect();
+        self.regime = model.regime.as_ref().map_or(0, |r| of(r.key));
+        self.inflation = model.inflation.as_ref().map_or(0, |i| of(i.key));
+        self.programmes = model.programmes.iter().map(|p| of(p.key)).collect();
+        self.seed = Some(seed);
+    }
 }
 
 impl PathWorkspace {
@@ -41,6 +70,7 @@ impl PathWorkspace {
             mean_growth: vec![0.0; n],
             weights: vec![0.0; n],
             downturn: vec![false; model.years + 1],
+            seeds: InputSeeds::default(),
         }
     }
 }
@@ -61,7 +91,15 @@ impl Model {
     ) -> u64 {
         // Taken out for the path so the rest of the workspace can be borrowed mutably.
         let mut drawn = std::mem::take(&mut ws.drawn);
-        self.draw_params(seed, path, &mut drawn);
+        if self.sampling == Sampling::Random {
+            ws.seeds.refresh(self, seed);
+            let hash = path_hash(path);
+            for ((slot, p), &input) in drawn.iter_mut().zip(&self.params).zip(&ws.seeds.params) {
+                *slot = p.sampler.sample(&mut stream_from(input, hash));
+            }
+        } else {
+            self.draw_params(seed, path, &mut drawn);
+        }
         let clamped = self.simulate_path_given(seed, path, &drawn, ws, out, stride);
         ws.drawn = drawn;
         clamped
@@ -85,13 +123,22 @@ impl Model {
     /// benches: the least a path can cost.
     pub fn draw_floor(&self, seed: u64, path: u64, ws: &mut PathWorkspace) -> f64 {
         let mut total = 0.0;
-        self.draw_params(seed, path, &mut ws.drawn);
-        total += ws.drawn.iter().sum::<f64>();
-        for (k, s) in self.series.iter().enumerate() {
-            ws.rngs[k] = stream(seed, s.innovation_key, path);
+        ws.seeds.refresh(self, seed);
+        let hash = path_hash(path);
+        for (p, &input) in self.params.iter().zip(&ws.seeds.params) {
+            total += p.sampler.sample(&mut stream_from(input, hash));
         }
-        let mut regime_rng = self.regime.as_ref().map(|r| stream(seed, r.key, path));
-        let mut inflation_rng = self.inflation.as_ref().map(|i| stream(seed, i.key, path));
+        for (rng, &input) in ws.rngs.iter_mut().zip(&ws.seeds.innovations) {
+            *rng = stream_from(input, hash);
+        }
+        let mut regime_rng = self
+            .regime
+            .as_ref()
+            .map(|_| stream_from(ws.seeds.regime, hash));
+        let mut inflation_rng = self
+            .inflation
+            .as_ref()
+            .map(|_| stream_from(ws.seeds.inflation, hash));
         for _ in 0..self.years {
             if let Some(rng) = regime_rng.as_mut() {
                 total += rng.random::<f64>();
@@ -104,8 +151,8 @@ impl Model {
                 total += z;
             }
         }
-        for p in &self.programmes {
-            let mut rng = stream(seed, p.key, path);
+        for (p, &input) in self.programmes.iter().zip(&ws.seeds.programmes) {
+            let mut rng = stream_from(input, hash);
             total += match &p.delivery {
                 Delivery::Ratio(sampler, _) => sampler.sample(&mut rng),
                 Delivery::Count(binomial, _) => binomial.sample(&mut rng) as f64,
@@ -130,20 +177,28 @@ impl Model {
     ) -> u64 {
         let mut clamped = 0;
         let n = self.series.len();
+        ws.seeds.refresh(self, seed);
+        let hash = path_hash(path);
         for (k, s) in self.series.iter().enumerate() {
             let mu = s.mean_growth.get(drawn);
             ws.mean_growth[k] = mu;
             ws.dev[k] = s.growth_base.map(|g| g.get(drawn) - mu).unwrap_or(0.0);
             ws.level[k] = s.base.get(drawn);
-            ws.rngs[k] = stream(seed, s.innovation_key, path);
+            ws.rngs[k] = stream_from(ws.seeds.innovations[k], hash);
         }
         if let Some(gdp) = &self.gdp {
             for &(k, w) in &gdp.members {
                 ws.weights[k] = w;
             }
         }
-        let mut regime_rng = self.regime.as_ref().map(|r| stream(seed, r.key, path));
-        let mut inflation_rng = self.inflation.as_ref().map(|i| stream(seed, i.key, path));
+        let mut regime_rng = self
+            .regime
+            .as_ref()
+            .map(|_| stream_from(ws.seeds.regime, hash));
+        let mut inflation_rng = self
+            .inflation
+            .as_ref()
+            .map(|_| stream_from(ws.seeds.inflation, hash));
         let mut in_downturn = self.regime.as_ref().is_some_and(|r| r.initial_downturn);
         let mut gdp_index = 100.0;
 
@@ -191,8 +246,9 @@ impl Model {
                         nominal += ws.weights[k] * ws.growth[k];
                         expected += ws.weights[k] * ws.mean_growth[k];
                     }
+                    let rescale = 1.0 / (1.0 + nominal);
                     for &(k, _) in &gdp.members {
-                        ws.weights[k] *= (1.0 + ws.growth[k]) / (1.0 + nominal);
+                        ws.weights[k] *= (1.0 + ws.growth[k]) * rescale;
                     }
                     let real = (1.0 + nominal) / (1.0 + inflation) - 1.0;
                     gdp_index *= 1.0 + real;
@@ -231,14 +287,14 @@ impl Model {
             }
         }
 
-        for p in &self.programmes {
+        for (p, &input) in self.programmes.iter().zip(&ws.seeds.programmes) {
             let planned = p.planned.get(drawn);
             let mut ratio = match (self.sampling, &p.delivery) {
                 (Sampling::Random, Delivery::Ratio(sampler, _)) => {
-                    sampler.sample(&mut stream(seed, p.key, path))
+                    sampler.sample(&mut stream_from(input, hash))
                 }
                 (Sampling::Random, Delivery::Count(binomial, _)) => {
-                    binomial.sample(&mut stream(seed, p.key, path)) as f64 / planned
+                    binomial.sample(&mut stream_from(input, hash)) as f64 / planned
                 }
                 (design, Delivery::Ratio(_, dist)) => {
                     dist.quantile(uniform(design, seed, p.key, 0, path))
