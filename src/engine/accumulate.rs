@@ -28,6 +28,11 @@ impl CountState {
         }
     }
 
+    /// Settles every sketch (see [`QuantileSketch::settle`]).
+    pub fn settle(&mut self) {
+        self.sketches.iter_mut().for_each(QuantileSketch::settle);
+    }
+
     pub fn merge(&mut self, other: &CountState) {
         for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
             a.merge(b);
@@ -201,18 +206,35 @@ pub fn add_targets(
             crate::scenario::Bound::AtLeast(t) => (true, t),
             crate::scenario::Bound::AtMost(t) => (false, t),
         };
-        let mut met = 0u64;
+        // Lane `j` takes the paths `j mod LANES`; the lanes are added in a fixed order.
+        let mut met = [0u64; LANES];
         let mut shortfall = [0.0; LANES];
-        for (path, (&value, ok)) in column.iter().zip(ok.iter_mut()).enumerate() {
+        let mut add = |lane: usize, value: f64, ok: &mut u8| {
             let (is_met, gap) = if at_least {
                 (value >= threshold, threshold - value)
             } else {
                 (value <= threshold, value - threshold)
             };
-            met += u64::from(is_met);
+            met[lane] += u64::from(is_met);
             *ok &= u8::from(is_met);
-            shortfall[path % LANES] += if is_met { 0.0 } else { gap.max(0.0) };
+            shortfall[lane] += if is_met { 0.0 } else { gap.max(0.0) };
+        };
+        let mut values = column.chunks_exact(LANES);
+        let mut oks = ok.chunks_exact_mut(LANES);
+        for (values, oks) in (&mut values).zip(&mut oks) {
+            for lane in 0..LANES {
+                add(lane, values[lane], &mut oks[lane]);
+            }
         }
+        for (lane, (&value, ok)) in values
+            .remainder()
+            .iter()
+            .zip(oks.into_remainder())
+            .enumerate()
+        {
+            add(lane, value, ok);
+        }
+        let met: u64 = met.iter().sum();
         counts.met[i] += met;
         sums.met[i] += met;
         sums.shortfall[i] += (shortfall[0] + shortfall[1]) + (shortfall[2] + shortfall[3]);

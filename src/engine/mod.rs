@@ -210,7 +210,9 @@ pub fn run_blocks(
     let mut counts = workers
         .next()
         .unwrap_or_else(|| CountState::new(model, &target_years));
-    for other in workers {
+    counts.settle();
+    for mut other in workers {
+        other.settle();
         counts.merge(&other);
     }
     Ok((counts, threads))

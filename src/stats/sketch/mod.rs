@@ -238,7 +238,9 @@ impl QuantileSketch {
     }
 
     /// Moves the window's counts into the pages (the window stays, empty).
-    fn settle_window(&mut self) {
+    /// Nothing a query returns changes; call it when the adding is done, so
+    /// that queries and merges need not work on a settled copy.
+    pub fn settle(&mut self) {
         for (ordered, count) in self.window.drain() {
             let key = raw_key(ordered);
             let bits = u64::from(key) << BUCKET_SHIFT;
@@ -253,7 +255,7 @@ impl QuantileSketch {
             return std::borrow::Cow::Borrowed(self);
         }
         let mut copy = self.clone();
-        copy.settle_window();
+        copy.settle();
         std::borrow::Cow::Owned(copy)
     }
 
