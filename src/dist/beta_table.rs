@@ -39,12 +39,14 @@ pub const MAX_SHAPE_SUM: f64 = 100.0;
 pub struct BetaTable {
     /// Walker's alias table over the strips: strip `i` is kept when the coin
     /// is below `keep[i]` (in units of 2^-56), otherwise `alias[i]` is taken.
-    keep: Vec<u64>,
-    alias: Vec<u8>,
+    /// (Arrays of exactly [`STRIPS`] entries, indexed by 8-bit values, so
+    /// that look-ups need no bounds check.)
+    keep: [u64; STRIPS],
+    alias: [u8; STRIPS],
     /// Per strip: the envelope `M_i` (density scaled to a peak of 1).
-    upper: Vec<f64>,
+    upper: [f64; STRIPS],
     /// Per strip: `L_i / M_i`, the heights accepted without evaluating `f`.
-    squeeze: Vec<f64>,
+    squeeze: [f64; STRIPS],
     alpha_minus_one: f64,
     beta_minus_one: f64,
     /// `ln f` at the mode, subtracted so that the peak is 1.
@@ -66,10 +68,10 @@ impl BetaTable {
             0.5
         };
         let mut table = BetaTable {
-            keep: Vec::new(),
-            alias: Vec::new(),
-            upper: Vec::with_capacity(STRIPS),
-            squeeze: Vec::with_capacity(STRIPS),
+            keep: [0; STRIPS],
+            alias: [0; STRIPS],
+            upper: [0.0; STRIPS],
+            squeeze: [0.0; STRIPS],
             alpha_minus_one,
             beta_minus_one,
             log_peak: 0.0,
@@ -85,12 +87,12 @@ impl BetaTable {
                 at_left.max(at_right)
             };
             let upper = peak * (1.0 + 1e-12);
-            table.upper.push(upper);
-            table
-                .squeeze
-                .push(at_left.min(at_right) * (1.0 - 1e-12) / upper);
+            table.upper[strip] = upper;
+            table.squeeze[strip] = at_left.min(at_right) * (1.0 - 1e-12) / upper;
         }
-        (table.keep, table.alias) = alias_table(&table.upper);
+        let (keep, alias) = alias_table(&table.upper);
+        table.keep.copy_from_slice(&keep);
+        table.alias.copy_from_slice(&alias);
         Some(table)
     }
 
@@ -116,13 +118,13 @@ impl BetaTable {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
             let word = rng.next_u64();
-            let candidate = (word >> COIN_BITS) as usize;
+            let candidate = usize::from((word >> COIN_BITS) as u8);
             let coin = word & ((1 << COIN_BITS) - 1);
-            let strip = if coin < self.keep[candidate] {
-                candidate
-            } else {
-                usize::from(self.alias[candidate])
-            };
+            // Branch-free choice between the strip and its alias (the coin is
+            // random, so a branch would be mispredicted half the time).
+            let use_alias = usize::from(coin >= self.keep[candidate]);
+            let alias = usize::from(self.alias[candidate]);
+            let strip = candidate ^ ((candidate ^ alias) & use_alias.wrapping_neg());
             let x = (strip as f64 + rng.random::<f64>()) * (1.0 / STRIPS as f64);
             let height: f64 = rng.random();
             if height < self.squeeze[strip] || height * self.upper[strip] <= self.density(x) {
