@@ -223,8 +223,10 @@ impl QuantileSketch {
         self.max = self.max.max(max);
         self.count += values.len() as u64;
         if self.window.is_empty() {
+            // About a thousand of the batch suffice to place the ranges.
             let mut keys: Vec<u32> = values
                 .iter()
+                .step_by((values.len() / 1024).max(1))
                 .filter(|v| **v != 0.0)
                 .map(|&v| ordered_key(v))
                 .collect();
@@ -241,11 +243,22 @@ impl QuantileSketch {
     /// Nothing a query returns changes; call it when the adding is done, so
     /// that queries and merges need not work on a settled copy.
     pub fn settle(&mut self) {
+        // Neighbouring buckets share a page: look each page up once.
+        let mut last: Option<(u64, usize)> = None;
         for (ordered, count) in self.window.drain() {
             let key = raw_key(ordered);
             let bits = u64::from(key) << BUCKET_SHIFT;
-            let bucket = (key as usize) & (PAGE_SIZE - 1);
-            self.page_mut(bits).add(bucket, count);
+            let page_key = bits >> (BUCKET_SHIFT + PAGE_BITS);
+            let slot = match last {
+                Some((cached, slot)) if cached == page_key => slot,
+                _ => {
+                    self.page_mut(bits);
+                    let slot = self.page_slot(bits);
+                    last = Some((page_key, slot));
+                    slot
+                }
+            };
+            self.pages[slot].add((key as usize) & (PAGE_SIZE - 1), count);
         }
     }
 
@@ -257,6 +270,15 @@ impl QuantileSketch {
         let mut copy = self.clone();
         copy.settle();
         std::borrow::Cow::Owned(copy)
+    }
+
+    /// Index in `pages` of the (existing) page of `bits`.
+    fn page_slot(&self, bits: u64) -> usize {
+        let binade_index = (bits >> 52) as usize;
+        let page_in_binade =
+            ((bits >> (BUCKET_SHIFT + PAGE_BITS)) as usize) & (PAGES_PER_BINADE - 1);
+        let binade_slot = self.binade_of[binade_index] as usize;
+        self.binades[binade_slot - 1][page_in_binade] as usize - 1
     }
 
     #[inline]

@@ -148,17 +148,31 @@ impl Window {
         let mut out = Vec::new();
         for side in 0..2 {
             let offset = self.offset[side] as usize;
-            for local in 0..self.len[side] as usize {
-                let index = offset + local;
-                let carries = self.carries.get(index).map_or(0, |&c| u64::from(c));
-                let count = u64::from(self.low[index]) + (carries << 8);
-                if count > 0 {
-                    out.push((self.first[side] + local as u32, count));
+            let len = self.len[side] as usize;
+            let low = &self.low[offset..offset + len];
+            // Eight counters at a time: most of a wide window is empty.
+            let carried = !self.carries.is_empty();
+            for (chunk_index, chunk) in low.chunks(8).enumerate() {
+                let empty =
+                    <[u8; 8]>::try_from(chunk).map_or(false, |c| u64::from_ne_bytes(c) == 0);
+                if empty && !carried {
+                    continue;
+                }
+                for (within, &counter) in chunk.iter().enumerate() {
+                    let local = chunk_index * 8 + within;
+                    let carries = self
+                        .carries
+                        .get(offset + local)
+                        .map_or(0, |&c| u64::from(c));
+                    let count = u64::from(counter) + (carries << 8);
+                    if count > 0 {
+                        out.push((self.first[side] + local as u32, count));
+                    }
                 }
             }
         }
-        self.low.iter_mut().for_each(|c| *c = 0);
-        self.carries.iter_mut().for_each(|c| *c = 0);
+        self.low.fill(0);
+        self.carries.fill(0);
         out
     }
 
