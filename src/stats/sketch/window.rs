@@ -153,8 +153,7 @@ impl Window {
             // Eight counters at a time: most of a wide window is empty.
             let carried = !self.carries.is_empty();
             for (chunk_index, chunk) in low.chunks(8).enumerate() {
-                let empty =
-                    <[u8; 8]>::try_from(chunk).map_or(false, |c| u64::from_ne_bytes(c) == 0);
+                let empty = <[u8; 8]>::try_from(chunk).is_ok_and(|c| u64::from_ne_bytes(c) == 0);
                 if empty && !carried {
                     continue;
                 }
