@@ -16,8 +16,8 @@
 //! they share a sign.
 //!
 //! Storage has two parts. The *window* ([`window`]) holds flat 8-bit counters
-//! over one range of buckets on each side of zero, chosen from the first batch
-//! of values to cover its bulk (at most 2^16 buckets a side): adding a value
+//! over one range of buckets on each side of zero, chosen from the batch after
+//! the first 4096 values to cover its bulk (at most 2^16 buckets a side): adding a value
 //! there is a few instructions and one byte increment, which is what lets the
 //! engine sketch every metric of every path at about a nanosecond a value. Everything else (the tails, exact zeros, values added one at a time
 //! before a window exists) goes to lazy *pages*, two levels deep: a table of
@@ -29,6 +29,9 @@
 mod window;
 
 use window::Window;
+
+/// Values a sketch counts in its pages before it opens a window: one block.
+const WINDOW_AFTER: u64 = 4096;
 
 const MANTISSA_BITS: u32 = 13;
 const BUCKET_SHIFT: u32 = 52 - MANTISSA_BITS;
@@ -222,7 +225,8 @@ impl QuantileSketch {
         self.min = self.min.min(min);
         self.max = self.max.max(max);
         self.count += values.len() as u64;
-        if self.window.is_empty() {
+        // Runs too small to repay a window's memory keep to the pages.
+        if self.window.is_empty() && self.count - values.len() as u64 >= WINDOW_AFTER {
             // About a thousand of the batch suffice to place the ranges.
             let mut keys: Vec<u32> = values
                 .iter()
@@ -239,13 +243,14 @@ impl QuantileSketch {
         }
     }
 
-    /// Moves the window's counts into the pages (the window stays, empty).
+    /// Moves the window's counts into the pages and closes the window (a
+    /// later batch opens a new one).
     /// Nothing a query returns changes; call it when the adding is done, so
     /// that queries and merges need not work on a settled copy.
     pub fn settle(&mut self) {
         // Neighbouring buckets share a page: look each page up once.
         let mut last: Option<(u64, usize)> = None;
-        for (ordered, count) in self.window.drain() {
+        for (ordered, count) in std::mem::take(&mut self.window).into_counts() {
             let key = raw_key(ordered);
             let bits = u64::from(key) << BUCKET_SHIFT;
             let page_key = bits >> (BUCKET_SHIFT + PAGE_BITS);

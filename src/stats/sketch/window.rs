@@ -1,5 +1,5 @@
 //! The sketch's fast storage: flat 8-bit counters over one range of buckets on
-//! each side of zero, chosen from the first batch of values to cover its bulk.
+//! each side of zero, chosen from one batch of values to cover its bulk.
 //!
 //! Counting a value there is a few arithmetic instructions and one byte
 //! increment, with no pointer to follow, and the counters of a metric take a
@@ -143,8 +143,8 @@ impl Window {
         self.carries[index] += 1;
     }
 
-    /// Every non-empty bucket as (ordered key, count), emptying the counters.
-    pub fn drain(&mut self) -> Vec<(u32, u64)> {
+    /// Every non-empty bucket as (ordered key, count).
+    pub fn into_counts(self) -> Vec<(u32, u64)> {
         let mut out = Vec::new();
         for side in 0..2 {
             let offset = self.offset[side] as usize;
@@ -170,8 +170,6 @@ impl Window {
                 }
             }
         }
-        self.low.fill(0);
-        self.carries.fill(0);
         out
     }
 
@@ -276,7 +274,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_carry_past_255_and_drain_in_key_order() {
+    fn counts_carry_past_255_and_come_out_in_key_order() {
         let mut keys: Vec<u32> = (0..100).map(|i| POSITIVE_ZERO_KEY + 1000 + i).collect();
         keys.extend((0..100).map(|i| NEGATIVE_ZERO_KEY - 1000 - i));
         let mut window = Window::open(&mut keys);
@@ -290,15 +288,14 @@ mod tests {
         );
         assert!(!window.add(NEGATIVE_ZERO_KEY));
         assert!(!window.add(POSITIVE_ZERO_KEY + 1_000_000));
-        let drained = window.drain();
+        assert!(!window.is_clear());
         assert_eq!(
-            drained,
+            window.into_counts(),
             vec![
                 (NEGATIVE_ZERO_KEY - 1050, 1),
                 (POSITIVE_ZERO_KEY + 1050, 1000)
             ]
         );
-        assert!(window.is_clear());
     }
 
     #[test]
