@@ -126,6 +126,9 @@ fn the_report_renders_in_headless_chromium() {
             }
         }
         let shot = common::root().join(format!("target/report-screenshot-{lang}.png"));
+        if let Some(folder) = shot.parent() {
+            std::fs::create_dir_all(folder).unwrap();
+        }
         let shot_arg = format!("--screenshot={}", shot.display());
         let taken = browse(
             &browser,
