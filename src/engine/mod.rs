@@ -180,9 +180,7 @@ pub fn run_blocks(
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     let first = block * BLOCK_PATHS;
                     let last = (first + BLOCK_PATHS).min(config.paths);
-                    let sums =
-                        worker.run_block(model, &target_years, config.seed, first..last, shift);
-                    (sums, worker.kept_columns(kept, (last - first) as usize))
+                    worker.run_block(model, &target_years, config.seed, first..last, shift, kept)
                 })
                 .collect();
             for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
@@ -218,11 +216,17 @@ pub fn run_blocks(
     Ok((counts, threads))
 }
 
+/// Paths simulated and aggregated at a time within a block: their values
+/// (1 MiB for the baseline's 128) stay in a core's 2 MiB L2 cache between
+/// the model writing them and the aggregation reading them. Measured: 7 %
+/// faster than whole blocks of 4096 (4 MiB); 512 no better within noise.
+const SUB_BLOCK: usize = 1024;
+
 /// One thread's reusable state.
 struct Worker {
     workspace: PathWorkspace,
-    /// One block of paths' values, column by column: value `i` of the block's
-    /// path `j` at `i * BLOCK_PATHS + j`.
+    /// [`SUB_BLOCK`] paths' values, column by column: value `i` of the
+    /// sub-block's path `j` at `i * SUB_BLOCK + j`.
     columns: Vec<f64>,
     year_ok: Vec<u8>,
     counts: CountState,
@@ -232,20 +236,20 @@ impl Worker {
     fn new(model: &Model, years: &TargetYears) -> Self {
         Worker {
             workspace: PathWorkspace::new(model),
-            columns: vec![0.0; model.value_count * BLOCK_PATHS as usize],
+            columns: vec![0.0; model.value_count * SUB_BLOCK],
             year_ok: Vec::new(),
             counts: CountState::new(model, years),
         }
     }
 
-    /// The values at buffer indices `kept` of the block just run.
-    fn kept_columns(&self, kept: &[usize], paths: usize) -> Vec<Vec<f64>> {
-        let stride = BLOCK_PATHS as usize;
-        kept.iter()
-            .map(|&k| self.columns[k * stride..k * stride + paths].to_vec())
-            .collect()
-    }
-
+    /// Runs the paths `paths` (one block): returns the block's sums and the
+    /// values at buffer indices `kept` of each path, value by value.
+    ///
+    /// The block is simulated and aggregated [`SUB_BLOCK`] paths at a time,
+    /// so that the values written by the model are still in the core's own
+    /// cache when they are read back (the columns of a whole block, 4 MiB
+    /// for the baseline, are not); sums are additive, so the block's figures
+    /// are those of its paths in path order whatever the split.
     fn run_block(
         &mut self,
         model: &Model,
@@ -253,33 +257,43 @@ impl Worker {
         seed: u64,
         paths: std::ops::Range<u64>,
         shift: &[f64],
-    ) -> BlockSums {
+        kept: &[usize],
+    ) -> (BlockSums, Vec<Vec<f64>>) {
         let mut sums = BlockSums::new(model);
-        let stride = BLOCK_PATHS as usize;
         let count = (paths.end - paths.start) as usize;
-        for (column, path) in paths.enumerate() {
-            self.counts.clamped_draws += model.simulate_path(
-                seed,
-                path,
-                &mut self.workspace,
-                &mut self.columns[column..],
-                stride,
+        let mut kept_values: Vec<Vec<f64>> =
+            kept.iter().map(|_| Vec::with_capacity(count)).collect();
+        let mut first = paths.start;
+        while first < paths.end {
+            let end = (first + SUB_BLOCK as u64).min(paths.end);
+            for (column, path) in (first..end).enumerate() {
+                self.counts.clamped_draws += model.simulate_path(
+                    seed,
+                    path,
+                    &mut self.workspace,
+                    &mut self.columns[column..],
+                    SUB_BLOCK,
+                );
+            }
+            let block = accumulate::Columns {
+                values: &self.columns,
+                stride: SUB_BLOCK,
+                paths: (end - first) as usize,
+            };
+            accumulate::add_targets(
+                model,
+                years,
+                block,
+                &mut self.counts,
+                &mut sums,
+                &mut self.year_ok,
             );
+            accumulate::add_columns(block, shift, &mut self.counts, &mut sums);
+            for (values, &k) in kept_values.iter_mut().zip(kept) {
+                values.extend_from_slice(&self.columns[k * SUB_BLOCK..][..block.paths]);
+            }
+            first = end;
         }
-        let block = accumulate::Columns {
-            values: &self.columns,
-            stride,
-            paths: count,
-        };
-        accumulate::add_targets(
-            model,
-            years,
-            block,
-            &mut self.counts,
-            &mut sums,
-            &mut self.year_ok,
-        );
-        accumulate::add_columns(block, shift, &mut self.counts, &mut sums);
-        sums
+        (sums, kept_values)
     }
 }
