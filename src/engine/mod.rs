@@ -195,6 +195,14 @@ pub fn run_blocks(
                 report(((wave_end - blocks.start) * BLOCK_PATHS).min(config.paths));
             }
         }
+        // Each worker moves its sketch windows into pages, all at once.
+        workers.par_iter().for_each(|worker| {
+            worker
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .counts
+                .settle();
+        });
         Ok(())
     })?;
 
@@ -208,9 +216,7 @@ pub fn run_blocks(
     let mut counts = workers
         .next()
         .unwrap_or_else(|| CountState::new(model, &target_years));
-    counts.settle();
-    for mut other in workers {
-        other.settle();
+    for other in workers {
         counts.merge(&other);
     }
     Ok((counts, threads))

@@ -124,6 +124,51 @@ impl Page {
         u64::from(self.low[bucket]) + (carries << 16)
     }
 
+    /// Adds every count of `other`: 16-bit lanes at once when neither page
+    /// has carries and no sum overflows, bucket by bucket otherwise.
+    fn merge_from(&mut self, other: &Page) {
+        if self.carries.is_none() && other.carries.is_none() {
+            let mut sums = [0u32; PAGE_SIZE];
+            for ((sum, &a), &b) in sums.iter_mut().zip(&self.low).zip(&other.low) {
+                *sum = u32::from(a) + u32::from(b);
+            }
+            if sums.iter().all(|&sum| sum <= u32::from(u16::MAX)) {
+                for (low, sum) in self.low.iter_mut().zip(sums) {
+                    *low = sum as u16;
+                }
+                return;
+            }
+        }
+        for bucket in 0..PAGE_SIZE {
+            let count = other.count(bucket);
+            if count > 0 {
+                self.add(bucket, count);
+            }
+        }
+    }
+
+    /// Sum of the page's counts.
+    fn total(&self) -> u64 {
+        let low: u64 = self.low.iter().map(|&c| u64::from(c)).sum();
+        let carries: u64 = self
+            .carries
+            .as_ref()
+            .map_or(0, |c| c.iter().map(|&c| u64::from(c)).sum());
+        low + (carries << 16)
+    }
+
+    /// The non-empty buckets as (index, count), upwards or downwards.
+    fn buckets(&self, descending: bool) -> impl Iterator<Item = (usize, u64)> + '_ {
+        let order: Box<dyn Iterator<Item = usize>> = if descending {
+            Box::new((0..PAGE_SIZE).rev())
+        } else {
+            Box::new(0..PAGE_SIZE)
+        };
+        order
+            .map(move |i| (i, self.count(i)))
+            .filter(|&(_, count)| count > 0)
+    }
+
     fn add(&mut self, bucket: usize, count: u64) {
         let total = self.count(bucket) + count;
         self.low[bucket] = (total & 0xffff) as u16;
@@ -132,6 +177,17 @@ impl Page {
             self.carries.get_or_insert_with(|| Box::new([0; PAGE_SIZE]))[bucket] = carries;
         }
     }
+}
+
+/// One stretch of a sketch's counts in value order (see `ascending_parts`).
+enum Part<'a> {
+    Zeros(u64),
+    Page {
+        page: &'a Page,
+        /// Bucket key of the page's first bucket.
+        first_key: u64,
+        descending: bool,
+    },
 }
 
 /// Counts of values in fixed relative-width buckets; see the module docs.
@@ -239,7 +295,12 @@ impl QuantileSketch {
         let mut outside = Vec::new();
         self.window.add_all(values, &mut outside);
         for position in outside {
-            self.add_to_pages(values[position as usize]);
+            let value = values[position as usize];
+            if value == 0.0 {
+                self.zeros += 1;
+            } else {
+                self.add_to_pages(value);
+            }
         }
     }
 
@@ -325,56 +386,63 @@ impl QuantileSketch {
                 let bits = ((binade_index as u64) << 52)
                     | ((page_in_binade as u64) << (BUCKET_SHIFT + PAGE_BITS));
                 let source = &other.pages[page_slot as usize - 1];
-                let target = self.page_mut(bits);
-                for bucket in 0..PAGE_SIZE {
-                    let count = source.count(bucket);
-                    if count > 0 {
-                        target.add(bucket, count);
-                    }
-                }
+                self.page_mut(bits).merge_from(source);
             }
         }
     }
 
-    /// Buckets in increasing order of value: (midpoint, count), zero counts skipped.
-    fn ascending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+    /// The counts in increasing order of value, page by page: the exact
+    /// zeros as one part, then each page (with its binade and place, and
+    /// whether its buckets run downwards: negative values).
+    fn ascending_parts(&self) -> impl Iterator<Item = Part<'_>> + '_ {
+        let pages_of = move |binade_index: usize, descending: bool| {
+            let slot = self.binade_of[binade_index] as usize;
+            let pages: &[u32] = match slot {
+                0 => &[],
+                _ => &self.binades[slot - 1],
+            };
+            let in_order: Box<dyn Iterator<Item = (usize, &u32)>> = if descending {
+                Box::new(pages.iter().enumerate().rev())
+            } else {
+                Box::new(pages.iter().enumerate())
+            };
+            in_order.filter(|(_, &page_slot)| page_slot != 0).map(
+                move |(page_in_binade, &page_slot)| Part::Page {
+                    page: &self.pages[page_slot as usize - 1],
+                    first_key: ((binade_index as u64) << MANTISSA_BITS)
+                        | ((page_in_binade as u64) << PAGE_BITS),
+                    descending,
+                },
+            )
+        };
         // Negative binades: largest magnitude first; then zeros; then positive binades.
         let negative = (BINADES / 2..BINADES)
             .rev()
-            .flat_map(move |b| self.binade_buckets(b, true));
-        let zero = std::iter::once((0.0, self.zeros));
-        let positive = (0..BINADES / 2).flat_map(move |b| self.binade_buckets(b, false));
+            .flat_map(move |b| pages_of(b, true));
+        let positive = (0..BINADES / 2).flat_map(move |b| pages_of(b, false));
         negative
-            .chain(zero)
+            .chain(std::iter::once(Part::Zeros(self.zeros)))
             .chain(positive)
-            .filter(|&(_, count)| count > 0)
     }
 
-    fn binade_buckets(&self, binade_index: usize, descending: bool) -> Vec<(f64, u64)> {
-        let slot = self.binade_of[binade_index] as usize;
-        if slot == 0 {
-            return Vec::new();
-        }
-        let mut buckets = Vec::new();
-        for (page_in_binade, &page_slot) in self.binades[slot - 1].iter().enumerate() {
-            if page_slot == 0 {
-                continue;
-            }
-            let page = &self.pages[page_slot as usize - 1];
-            for i in 0..PAGE_SIZE {
-                let count = page.count(i);
-                if count > 0 {
-                    let key = ((binade_index as u64) << MANTISSA_BITS)
-                        | ((page_in_binade as u64) << PAGE_BITS)
-                        | i as u64;
-                    buckets.push((self.midpoint(key), count));
+    /// Buckets in increasing order of value: (midpoint, count), zero counts skipped.
+    #[cfg(test)]
+    fn ascending(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.ascending_parts()
+            .flat_map(move |part| -> Vec<(f64, u64)> {
+                match part {
+                    Part::Zeros(count) => vec![(0.0, count)],
+                    Part::Page {
+                        page,
+                        first_key,
+                        descending,
+                    } => page
+                        .buckets(descending)
+                        .map(|(i, count)| (self.midpoint(first_key | i as u64), count))
+                        .collect(),
                 }
-            }
-        }
-        if descending {
-            buckets.reverse();
-        }
-        buckets
+            })
+            .filter(|&(_, count)| count > 0)
     }
 
     /// Midpoint of bucket `key` (the top 25 bits of its values), clamped to [min, max].
@@ -407,19 +475,40 @@ impl QuantileSketch {
         let mut next = 0;
         let mut seen: u64 = 0;
         let settled = self.settled();
-        for (value, count) in settled.ascending() {
-            seen += count;
-            while next < wanted.len() && wanted[next].0 < seen {
-                let (_, level, upper) = wanted[next];
+        let mut record = |value: f64, count: u64, seen: &mut u64, next: &mut usize| {
+            *seen += count;
+            while *next < wanted.len() && wanted[*next].0 < *seen {
+                let (_, level, upper) = wanted[*next];
                 if upper {
                     upper_values[level] = value;
                 } else {
                     lower_values[level] = value;
                 }
-                next += 1;
+                *next += 1;
             }
+        };
+        for part in settled.ascending_parts() {
             if next == wanted.len() {
                 break;
+            }
+            match part {
+                Part::Zeros(count) => record(0.0, count, &mut seen, &mut next),
+                Part::Page {
+                    page,
+                    first_key,
+                    descending,
+                } => {
+                    // A page holding none of the wanted ranks is passed whole.
+                    let total = page.total();
+                    if wanted[next].0 >= seen + total {
+                        record(0.0, total, &mut seen, &mut next);
+                        continue;
+                    }
+                    for (i, count) in page.buckets(descending) {
+                        let value = settled.midpoint(first_key | i as u64);
+                        record(value, count, &mut seen, &mut next);
+                    }
+                }
             }
         }
         (0..levels.len())
