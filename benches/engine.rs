@@ -2,9 +2,9 @@
 //!
 //! - `baseline/*`: whole runs (simulation and aggregation, no file output) at
 //!   10^4, 10^5 and 10^6 paths on all cores, and 10^5 paths on 1 and 2 threads;
-//! - `per path/*` (one thread, 65,536 paths = 16 blocks, so that a run's fixed
-//!   costs (pool, pilot path, choosing the sketch windows, settling them) are
-//!   spread as in a real run): the engine's cost of one path against the draw
+//! - `per path/*` (one thread, 262,144 paths = 64 blocks, so that a run's
+//!   fixed costs (pool, pilot path, a first block counted without windows,
+//!   opening and settling the windows: about 50 ms) weigh little): the engine's cost of one path against the draw
 //!   floor (exactly the random numbers a path needs, no model, no
 //!   aggregation), the simulation alone, and the aggregation alone (a block of
 //!   values into the sketches, sums and target counts).
@@ -57,10 +57,10 @@ fn baseline_runs(c: &mut Criterion) {
 
 fn per_path(c: &mut Criterion) {
     let model = model();
-    let paths = 16 * BLOCK_PATHS;
+    let paths = 64 * BLOCK_PATHS;
     let mut group = c.benchmark_group("per path");
     group.throughput(Throughput::Elements(paths));
-    group.sample_size(20);
+    group.sample_size(10);
     group.bench_function("engine (simulate + aggregate), 1 thread", |b| {
         let config = RunConfig {
             paths,

@@ -309,9 +309,10 @@ impl QuantileSketch {
     /// Nothing a query returns changes; call it when the adding is done, so
     /// that queries and merges need not work on a settled copy.
     pub fn settle(&mut self) {
+        let window = std::mem::take(&mut self.window);
         // Neighbouring buckets share a page: look each page up once.
         let mut last: Option<(u64, usize)> = None;
-        for (ordered, count) in std::mem::take(&mut self.window).into_counts() {
+        window.for_each_count(|ordered, count| {
             let key = raw_key(ordered);
             let bits = u64::from(key) << BUCKET_SHIFT;
             let page_key = bits >> (BUCKET_SHIFT + PAGE_BITS);
@@ -325,7 +326,7 @@ impl QuantileSketch {
                 }
             };
             self.pages[slot].add((key as usize) & (PAGE_SIZE - 1), count);
-        }
+        });
     }
 
     /// A copy with every count in the pages, for the queries.

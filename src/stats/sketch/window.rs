@@ -143,18 +143,18 @@ impl Window {
         self.carries[index] += 1;
     }
 
-    /// Every non-empty bucket as (ordered key, count).
-    pub fn into_counts(self) -> Vec<(u32, u64)> {
-        let mut out = Vec::new();
+    /// Calls `visit` with every non-empty bucket as (ordered key, count), in
+    /// key order.
+    pub fn for_each_count(&self, mut visit: impl FnMut(u32, u64)) {
+        let carried = !self.carries.is_empty();
         for side in 0..2 {
             let offset = self.offset[side] as usize;
             let len = self.len[side] as usize;
             let low = &self.low[offset..offset + len];
-            // Eight counters at a time: most of a wide window is empty.
-            let carried = !self.carries.is_empty();
+            // Eight counters at a time: much of a window can be empty.
             for (chunk_index, chunk) in low.chunks(8).enumerate() {
-                let empty = <[u8; 8]>::try_from(chunk).is_ok_and(|c| u64::from_ne_bytes(c) == 0);
-                if empty && !carried {
+                let word = <[u8; 8]>::try_from(chunk).map_or(1, u64::from_ne_bytes);
+                if word == 0 && !carried {
                     continue;
                 }
                 for (within, &counter) in chunk.iter().enumerate() {
@@ -165,12 +165,11 @@ impl Window {
                         .map_or(0, |&c| u64::from(c));
                     let count = u64::from(counter) + (carries << 8);
                     if count > 0 {
-                        out.push((self.first[side] + local as u32, count));
+                        visit(self.first[side] + local as u32, count);
                     }
                 }
             }
         }
-        out
     }
 
     /// Whether every counter is zero.
@@ -289,8 +288,10 @@ mod tests {
         assert!(!window.add(NEGATIVE_ZERO_KEY));
         assert!(!window.add(POSITIVE_ZERO_KEY + 1_000_000));
         assert!(!window.is_clear());
+        let mut counts = Vec::new();
+        window.for_each_count(|key, count| counts.push((key, count)));
         assert_eq!(
-            window.into_counts(),
+            counts,
             vec![
                 (NEGATIVE_ZERO_KEY - 1050, 1),
                 (POSITIVE_ZERO_KEY + 1050, 1000)
