@@ -131,14 +131,7 @@ impl Model {
         for (rng, &input) in ws.rngs.iter_mut().zip(&ws.seeds.innovations) {
             *rng = stream_from(input, hash);
         }
-        let mut regime_rng = self
-            .regime
-            .as_ref()
-            .map(|_| stream_from(ws.seeds.regime, hash));
-        let mut inflation_rng = self
-            .inflation
-            .as_ref()
-            .map(|_| stream_from(ws.seeds.inflation, hash));
+        let (mut regime_rng, mut inflation_rng) = self.year_streams(&ws.seeds, hash);
         for _ in 0..self.years {
             if let Some(rng) = regime_rng.as_mut() {
                 total += rng.random::<f64>();
@@ -191,14 +184,7 @@ impl Model {
                 ws.weights[k] = w;
             }
         }
-        let mut regime_rng = self
-            .regime
-            .as_ref()
-            .map(|_| stream_from(ws.seeds.regime, hash));
-        let mut inflation_rng = self
-            .inflation
-            .as_ref()
-            .map(|_| stream_from(ws.seeds.inflation, hash));
+        let (mut regime_rng, mut inflation_rng) = self.year_streams(&ws.seeds, hash);
         let mut in_downturn = self.regime.as_ref().is_some_and(|r| r.initial_downturn);
         let mut gdp_index = 100.0;
 
@@ -311,6 +297,19 @@ impl Model {
             out[(p.delivered_index) * stride] = planned * ratio;
         }
         clamped
+    }
+
+    /// The streams of the regime chain and of inflation in the path whose
+    /// hash is `hash` (`None` for a model without them).
+    fn year_streams(&self, seeds: &InputSeeds, hash: u64) -> (Option<Stream>, Option<Stream>) {
+        (
+            self.regime
+                .as_ref()
+                .map(|_| stream_from(seeds.regime, hash)),
+            self.inflation
+                .as_ref()
+                .map(|_| stream_from(seeds.inflation, hash)),
+        )
     }
 
     /// This year's unit-variance innovations of every series into `ws.eps`.
