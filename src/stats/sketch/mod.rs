@@ -147,6 +147,28 @@ impl Page {
         }
     }
 
+    /// Adds a window's run of counters (8 bits, plus carries in units of
+    /// 256) to the buckets from `start` upwards, or downwards.
+    fn add_run(&mut self, start: usize, descending: bool, low: &[u8], carries: Option<&[u32]>) {
+        for (step, &counter) in low.iter().enumerate() {
+            let count = u64::from(counter) + carries.map_or(0, |c| u64::from(c[step]) << 8);
+            if count == 0 {
+                continue;
+            }
+            let bucket = if descending {
+                start - step
+            } else {
+                start + step
+            };
+            let total = u64::from(self.low[bucket]) + count;
+            if total <= u64::from(u16::MAX) && self.carries.is_none() {
+                self.low[bucket] = total as u16;
+            } else {
+                self.add(bucket, count);
+            }
+        }
+    }
+
     /// Sum of the page's counts.
     fn total(&self) -> u64 {
         let low: u64 = self.low.iter().map(|&c| u64::from(c)).sum();
@@ -310,23 +332,35 @@ impl QuantileSketch {
     /// that queries and merges need not work on a settled copy.
     pub fn settle(&mut self) {
         let window = std::mem::take(&mut self.window);
-        // Neighbouring buckets share a page: look each page up once.
-        let mut last: Option<(u64, usize)> = None;
-        window.for_each_count(|ordered, count| {
-            let key = raw_key(ordered);
-            let bits = u64::from(key) << BUCKET_SHIFT;
-            let page_key = bits >> (BUCKET_SHIFT + PAGE_BITS);
-            let slot = match last {
-                Some((cached, slot)) if cached == page_key => slot,
-                _ => {
-                    self.page_mut(bits);
-                    let slot = self.page_slot(bits);
-                    last = Some((page_key, slot));
-                    slot
+        for (first, low, carries) in window.sides() {
+            // A side runs through consecutive buckets: upwards for positive
+            // values, downwards for negative ones (their ordered keys are
+            // flipped). Cut it where pages begin and add each piece to its
+            // page in one go.
+            let mut at = 0;
+            while at < low.len() {
+                let ordered = first + at as u32;
+                let key = raw_key(ordered);
+                let bucket = (key as usize) & (PAGE_SIZE - 1);
+                let descending = ordered < window::POSITIVE_ZERO_KEY;
+                let room = if descending {
+                    bucket + 1
+                } else {
+                    PAGE_SIZE - bucket
+                };
+                let end = (at + room).min(low.len());
+                let counts = &low[at..end];
+                let carried = carries.map(|c| &c[at..end]);
+                let empty = counts.iter().all(|&c| c == 0)
+                    && carried.is_none_or(|c| c.iter().all(|&c| c == 0));
+                if !empty {
+                    let bits = u64::from(key) << BUCKET_SHIFT;
+                    self.page_mut(bits)
+                        .add_run(bucket, descending, counts, carried);
                 }
-            };
-            self.pages[slot].add((key as usize) & (PAGE_SIZE - 1), count);
-        });
+                at = end;
+            }
+        }
     }
 
     /// A copy with every count in the pages, for the queries.
@@ -337,15 +371,6 @@ impl QuantileSketch {
         let mut copy = self.clone();
         copy.settle();
         std::borrow::Cow::Owned(copy)
-    }
-
-    /// Index in `pages` of the (existing) page of `bits`.
-    fn page_slot(&self, bits: u64) -> usize {
-        let binade_index = (bits >> 52) as usize;
-        let page_in_binade =
-            ((bits >> (BUCKET_SHIFT + PAGE_BITS)) as usize) & (PAGES_PER_BINADE - 1);
-        let binade_slot = self.binade_of[binade_index] as usize;
-        self.binades[binade_slot - 1][page_in_binade] as usize - 1
     }
 
     #[inline]

@@ -143,8 +143,20 @@ impl Window {
         self.carries[index] += 1;
     }
 
+    /// Each side's range as (ordered key of its first bucket, its 8-bit
+    /// counters, their carries if any counter ever wrapped).
+    pub fn sides(&self) -> impl Iterator<Item = (u32, &[u8], Option<&[u32]>)> + '_ {
+        (0..2).filter(|&side| self.len[side] > 0).map(move |side| {
+            let start = self.offset[side] as usize;
+            let end = start + self.len[side] as usize;
+            let carries = (!self.carries.is_empty()).then(|| &self.carries[start..end]);
+            (self.first[side], &self.low[start..end], carries)
+        })
+    }
+
     /// Calls `visit` with every non-empty bucket as (ordered key, count), in
     /// key order.
+    #[cfg(test)]
     pub fn for_each_count(&self, mut visit: impl FnMut(u32, u64)) {
         let carried = !self.carries.is_empty();
         for side in 0..2 {
