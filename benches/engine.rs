@@ -4,7 +4,7 @@
 //!   10^4, 10^5 and 10^6 paths on all cores, and 10^5 paths on 1 and 2 threads;
 //! - `per path/*` (one thread, 262,144 paths = 64 blocks, so that a run's
 //!   fixed costs (pool, pilot path, a first block counted without windows,
-//!   opening and settling the windows: about 50 ms) weigh little): the engine's cost of one path against the draw
+//!   opening and settling the windows: about 30 ms) weigh little): the engine's cost of one path against the draw
 //!   floor (exactly the random numbers a path needs, no model, no
 //!   aggregation), the simulation alone, and the aggregation alone (a block of
 //!   values into the sketches, sums and target counts).
