@@ -71,6 +71,16 @@ pub const DIST_NAMES: &[&str] = &[
     "two_piece_normal",
 ];
 
+/// The Beta shapes of a PERT on [`min`, `max`] with mode `mode`:
+/// `α = 1 + λ (mode - min)/(max - min)`, `β = 1 + λ (max - mode)/(max - min)`.
+pub fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f64) {
+    let width = max - min;
+    (
+        1.0 + lambda * (mode - min) / width,
+        1.0 + lambda * (max - mode) / width,
+    )
+}
+
 impl Dist {
     /// The `dist` name of this distribution.
     pub fn name(&self) -> &'static str {
@@ -225,10 +235,8 @@ impl Dist {
                 max,
                 lambda,
             } => {
-                let width = max - min;
-                let a = 1.0 + lambda * (mode - min) / width;
-                let b = 1.0 + lambda * (max - mode) / width;
-                min + width * Beta::new(a, b).map(|d| d.inverse_cdf(q)).unwrap_or(0.5)
+                let (a, b) = pert_shapes(min, mode, max, lambda);
+                min + (max - min) * Beta::new(a, b).map(|d| d.inverse_cdf(q)).unwrap_or(0.5)
             }
             Dist::Beta {
                 alpha,

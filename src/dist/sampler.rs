@@ -88,10 +88,8 @@ impl Sampler {
                 max,
                 lambda,
             } => {
-                let width = max - min;
-                let alpha = 1.0 + lambda * (mode - min) / width;
-                let beta = 1.0 + lambda * (max - mode) / width;
-                Self::scaled_beta(alpha, beta, min, width).map_err(|e| fail(&e))?
+                let (alpha, beta) = super::pert_shapes(min, mode, max, lambda);
+                Self::scaled_beta(alpha, beta, min, max - min).map_err(|e| fail(&e))?
             }
             Dist::Beta {
                 alpha,
