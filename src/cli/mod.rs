@@ -65,23 +65,31 @@ pub struct ReportArgs {
     pub out: Option<PathBuf>,
 }
 
-/// What every study shares with `run`: the scenario, overrides, run settings, output folder.
+/// What `run` and every study share: the scenario, its overrides, and the
+/// size, seed and threads of each run.
 #[derive(Debug, Args, Default, Clone)]
-pub struct StudyArgs {
+pub struct ScenarioArgs {
     /// Scenario file (TOML). Without it, the embedded baseline.
     pub scenario: Option<PathBuf>,
     /// Paths per run (default: the scenario's run.paths; goal-seek: at most 50,000).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_PATHS))]
     pub paths: Option<u64>,
-    /// Random seed, shared by every run of the study (default: the scenario's run.seed).
+    /// Random seed, shared by every run of a study (default: the scenario's run.seed).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Override a scenario value in every run, e.g. regime.downturn_probability=0.2.
+    /// Override a scenario value by its dotted key (in every run of a study), e.g. series.digital_economy.mean_growth=0.13.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
+}
+
+/// What every study shares: the scenario and run settings, the output folder.
+#[derive(Debug, Args, Default, Clone)]
+pub struct StudyArgs {
+    #[command(flatten)]
+    pub input: ScenarioArgs,
     /// Folder for the study's CSV and JSON (default: results/<scenario>-<command>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -236,20 +244,8 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct RunArgs {
-    /// Scenario file (TOML). Without it, the embedded baseline.
-    pub scenario: Option<PathBuf>,
-    /// Number of simulated paths (default: the scenario's run.paths).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_PATHS))]
-    pub paths: Option<u64>,
-    /// Random seed (default: the scenario's run.seed).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Override a scenario value by its dotted key, e.g. series.digital_economy.mean_growth=0.13.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub sets: Vec<String>,
+    #[command(flatten)]
+    pub input: ScenarioArgs,
     /// Sampling method (default: the scenario's run.sampling): random, antithetic, lhs or sobol.
     #[arg(long, value_name = "METHOD")]
     pub sampling: Option<String>,
@@ -333,18 +329,19 @@ pub enum CliError {
 impl StudyArgs {
     /// The study these flags describe; `default_paths` caps the scenario's path count when no --paths is given.
     pub fn study(&self, default_paths: Option<u64>) -> Result<crate::analysis::Study, CliError> {
-        let source = match &self.scenario {
+        let input = &self.input;
+        let source = match &input.scenario {
             Some(path) => crate::analysis::Source::File(path.clone()),
             None => crate::analysis::Source::Embedded,
         };
         let mut study = crate::analysis::Study {
             source,
-            sets: self.sets.clone(),
-            paths: self.paths,
-            seed: self.seed,
-            threads: self.threads.map(usize::from),
+            sets: input.sets.clone(),
+            paths: input.paths,
+            seed: input.seed,
+            threads: input.threads.map(usize::from),
         };
-        if let (None, Some(cap)) = (self.paths, default_paths) {
+        if let (None, Some(cap)) = (input.paths, default_paths) {
             let scenario = study.scenario(&[]).map_err(analysis_error)?;
             study.paths = Some(scenario.run.paths.min(cap));
         }

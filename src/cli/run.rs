@@ -17,13 +17,13 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
     let scenario = load(&args)?;
     let precision = precision_goal(&args)?;
     let config = RunConfig {
-        paths: match (&precision, args.paths) {
+        paths: match (&precision, args.input.paths) {
             (Some(_), None) => PRECISION_CEILING,
             (_, Some(paths)) => paths,
             (None, None) => scenario.run.paths,
         },
-        seed: args.seed.unwrap_or(scenario.run.seed),
-        threads: args.threads.map(usize::from),
+        seed: args.input.seed.unwrap_or(scenario.run.seed),
+        threads: args.input.threads.map(usize::from),
     };
     let out = args
         .out
@@ -153,14 +153,14 @@ fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
 }
 
 fn load(args: &RunArgs) -> Result<Scenario, CliError> {
-    let mut sets = args.sets.clone();
+    let mut sets = args.input.sets.clone();
     if let Some(sampling) = &args.sampling {
         sets.push(format!("run.sampling={sampling}"));
     }
     let options = scenario::LoadOptions {
         repair_correlation: args.repair_correlation,
     };
-    let loaded = match &args.scenario {
+    let loaded = match &args.input.scenario {
         Some(path) => scenario::load_file_with(path, &sets, options),
         None => scenario::load_embedded_baseline_with(&sets, options),
     };
