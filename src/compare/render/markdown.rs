@@ -1,7 +1,7 @@
 //! The comparison as Markdown, for reports and pull requests: every target
 //! and every metric.
 
-use super::{method_text, number, percent, points, points_interval, signed};
+use super::{method_text, number, percent, points, points_interval, signed, signed_interval};
 use crate::compare::Comparison;
 
 fn row(cells: &[String]) -> String {
@@ -74,11 +74,7 @@ pub fn markdown(comparison: &Comparison) -> String {
                 number(m.base.mean, 5),
                 number(m.other.mean, 5),
                 signed(m.shift.mean, 3),
-                format!(
-                    "{} to {}",
-                    signed(m.mean_shift_ci95[0], 3),
-                    signed(m.mean_shift_ci95[1], 3)
-                ),
+                signed_interval(m.mean_shift_ci95, 3),
                 signed(m.shift.p5, 3),
                 signed(m.shift.p50, 3),
                 signed(m.shift.p95, 3),

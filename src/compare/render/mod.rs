@@ -53,6 +53,11 @@ pub fn signed(v: f64, digits: usize) -> String {
     }
 }
 
+/// An interval of signed numbers: `-0.0012 to +0.0034`.
+pub fn signed_interval(ci: [f64; 2], digits: usize) -> String {
+    format!("{} to {}", signed(ci[0], digits), signed(ci[1], digits))
+}
+
 /// "paired (same seed 2024 and 200000 paths)" or "independent samples (why)".
 pub fn method_text(set: &SetComparison) -> String {
     match set.method {

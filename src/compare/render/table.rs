@@ -1,7 +1,7 @@
 //! The terminal table of a comparison: per other set, the targets (largest
 //! change first) with verdicts, then the metrics that moved most.
 
-use super::{method_text, number, percent, points, points_interval, signed};
+use super::{method_text, number, percent, points, points_interval, signed, signed_interval};
 use crate::compare::Comparison;
 use unicode_width::UnicodeWidthStr;
 
@@ -103,11 +103,7 @@ pub fn table(comparison: &Comparison) -> String {
                     number(m.base.mean, 4),
                     number(m.other.mean, 4),
                     signed(m.shift.mean, 3),
-                    format!(
-                        "{} to {}",
-                        signed(m.mean_shift_ci95[0], 3),
-                        signed(m.mean_shift_ci95[1], 3)
-                    ),
+                    signed_interval(m.mean_shift_ci95, 3),
                     signed(m.shift.p50, 3),
                     m.p_other_greater.map(percent).unwrap_or_else(|| "-".into()),
                 ]
