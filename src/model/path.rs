@@ -91,16 +91,16 @@ impl Model {
     ) -> u64 {
         // Taken out for the path so the rest of the workspace can be borrowed mutably.
         let mut drawn = std::mem::take(&mut ws.drawn);
+        ws.seeds.refresh(self, seed);
+        let hash = path_hash(path);
         if self.sampling == Sampling::Random {
-            ws.seeds.refresh(self, seed);
-            let hash = path_hash(path);
             for ((slot, p), &input) in drawn.iter_mut().zip(&self.params).zip(&ws.seeds.params) {
                 *slot = p.sampler.sample(&mut stream_from(input, hash));
             }
         } else {
             self.draw_params(seed, path, &mut drawn);
         }
-        let clamped = self.simulate_path_given(seed, path, &drawn, ws, out, stride);
+        let clamped = self.simulate_hashed(seed, path, hash, &drawn, ws, out, stride);
         ws.drawn = drawn;
         clamped
     }
@@ -168,10 +168,26 @@ impl Model {
         out: &mut [f64],
         stride: usize,
     ) -> u64 {
+        ws.seeds.refresh(self, seed);
+        self.simulate_hashed(seed, path, path_hash(path), drawn, ws, out, stride)
+    }
+
+    /// [`simulate_path_given`](Self::simulate_path_given) once the
+    /// workspace's input seeds are those of `seed` and `hash` is the path's
+    /// [`path_hash`].
+    #[allow(clippy::too_many_arguments)]
+    fn simulate_hashed(
+        &self,
+        seed: u64,
+        path: u64,
+        hash: u64,
+        drawn: &[f64],
+        ws: &mut PathWorkspace,
+        out: &mut [f64],
+        stride: usize,
+    ) -> u64 {
         let mut clamped = 0;
         let n = self.series.len();
-        ws.seeds.refresh(self, seed);
-        let hash = path_hash(path);
         for (k, s) in self.series.iter().enumerate() {
             let mu = s.mean_growth.get(drawn);
             ws.mean_growth[k] = mu;
