@@ -55,13 +55,9 @@ base_year = 2023
 end_year = 2025
 "#;
 
-/// GDP growth of two correlated normal series with shares, in year one:
-/// normal with mean w1 mu1 + w2 mu2 and variance w1² s1² + w2² s2² + 2 w1 w2 rho s1 s2.
-#[test]
-fn gdp_of_two_correlated_normal_series() {
-    let text = format!(
-        r#"{HEADER}
-[series.a]
+/// Two GDP series, shares 0.3 and 0.7, growth N(0.08, 0.03²) and
+/// N(0.03, 0.02²), correlation 0.6 (the closed forms below use these figures).
+const TWO_CORRELATED_SERIES: &str = r#"[series.a]
 base = 100
 mean_growth = 0.08
 volatility = 0.03
@@ -74,7 +70,15 @@ gdp_share = 0.7
 [correlation]
 series = ["a", "b"]
 matrix = [[1.0, 0.6], [0.6, 1.0]]
-[[target]]
+"#;
+
+/// GDP growth of two correlated normal series with shares, in year one:
+/// normal with mean w1 mu1 + w2 mu2 and variance w1² s1² + w2² s2² + 2 w1 w2 rho s1 s2.
+#[test]
+fn gdp_of_two_correlated_normal_series() {
+    let text = format!(
+        r#"{HEADER}
+{TWO_CORRELATED_SERIES}[[target]]
 name = "five"
 metric = "gdp.growth"
 year = 2024
@@ -381,20 +385,7 @@ fn designs_hit_the_closed_forms_within_their_own_error_bars() {
             r#"{HEADER}
 [run]
 sampling = "{method}"
-[series.a]
-base = 100
-mean_growth = 0.08
-volatility = 0.03
-gdp_share = 0.3
-[series.b]
-base = 200
-mean_growth = 0.03
-volatility = 0.02
-gdp_share = 0.7
-[correlation]
-series = ["a", "b"]
-matrix = [[1.0, 0.6], [0.6, 1.0]]
-[programme.repair]
+{TWO_CORRELATED_SERIES}[programme.repair]
 year = 2024
 planned = 300
 delivery = {{ dist = "pert", min = 0.85, mode = 1.05, max = 1.40 }}

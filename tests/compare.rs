@@ -16,6 +16,17 @@ use xuhui_sim::scenario::{load_embedded_baseline, load_str};
 
 /// A scenario whose target probability is known in closed form: a PERT
 /// delivery ratio `mode`, target delivered >= planned.
+/// Runs shipped scenario files (`scenarios/<file>`) into folders `out` under
+/// `dir`, quietly, with the flags `extra`.
+fn run_shipped(dir: &Path, runs: &[(&str, &str)], extra: &[&str]) {
+    for (file, out) in runs {
+        let path = common::root().join("scenarios").join(file);
+        let mut args = vec!["run", path.to_str().unwrap(), "--quiet", "--out", out];
+        args.extend_from_slice(extra);
+        xuhui_ok(dir, &args);
+    }
+}
+
 fn pert_scenario(mode: f64) -> String {
     format!(
         r#"
@@ -297,24 +308,11 @@ fn refusals_say_what_differs() {
 fn the_terminal_table_matches_its_snapshot() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let scenarios = common::root().join("scenarios");
-    for (file, out) in [("baseline.toml", "base"), ("ai-push.toml", "ai")] {
-        let path = scenarios.join(file);
-        xuhui_ok(
-            w,
-            &[
-                "run",
-                path.to_str().unwrap(),
-                "--paths",
-                "4000",
-                "--seed",
-                "1",
-                "--quiet",
-                "--out",
-                out,
-            ],
-        );
-    }
+    run_shipped(
+        w,
+        &[("baseline.toml", "base"), ("ai-push.toml", "ai")],
+        &["--paths", "4000", "--seed", "1"],
+    );
     let output = xuhui(w, &["compare", "base", "ai"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let table = stdout(&output);
@@ -333,22 +331,11 @@ fn the_terminal_table_matches_its_snapshot() {
 fn outputs_fail_on_and_out_folder() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let scenarios = common::root().join("scenarios");
-    for (file, out) in [("baseline.toml", "base"), ("downturn.toml", "down")] {
-        let path = scenarios.join(file);
-        xuhui_ok(
-            w,
-            &[
-                "run",
-                path.to_str().unwrap(),
-                "--paths",
-                "3000",
-                "--quiet",
-                "--out",
-                out,
-            ],
-        );
-    }
+    run_shipped(
+        w,
+        &[("baseline.toml", "base"), ("downturn.toml", "down")],
+        &["--paths", "3000"],
+    );
     let json = xuhui(w, &["compare", "base", "down", "--json"]);
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(parsed["others"][0]["method"], "paired");
@@ -388,22 +375,11 @@ fn outputs_fail_on_and_out_folder() {
 fn explain_splits_the_change_across_the_differing_assumptions() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let scenarios = common::root().join("scenarios");
-    for (file, out) in [("baseline.toml", "base"), ("ai-push.toml", "ai")] {
-        let path = scenarios.join(file);
-        xuhui_ok(
-            w,
-            &[
-                "run",
-                path.to_str().unwrap(),
-                "--paths",
-                "4000",
-                "--quiet",
-                "--out",
-                out,
-            ],
-        );
-    }
+    run_shipped(
+        w,
+        &[("baseline.toml", "base"), ("ai-push.toml", "ai")],
+        &["--paths", "4000"],
+    );
     let output = xuhui(w, &["compare", "base", "ai", "--explain", "--json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let parsed: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
