@@ -222,6 +222,9 @@ pub struct QuantileSketch {
     pages: Vec<Page>,
     /// The fast counters in front of the pages.
     window: Window,
+    /// Scratch, reused batch after batch: positions of a batch's values
+    /// outside the window.
+    outside: Vec<u32>,
     zeros: u64,
     count: u64,
     min: f64,
@@ -242,6 +245,7 @@ impl QuantileSketch {
             binades: Vec::new(),
             pages: Vec::new(),
             window: Window::default(),
+            outside: Vec::new(),
             zeros: 0,
             count: 0,
             min: f64::INFINITY,
@@ -314,9 +318,10 @@ impl QuantileSketch {
                 .collect();
             self.window = Window::open(&mut keys);
         }
-        let mut outside = Vec::new();
+        let mut outside = std::mem::take(&mut self.outside);
+        outside.clear();
         self.window.add_all(values, &mut outside);
-        for position in outside {
+        for &position in &outside {
             let value = values[position as usize];
             if value == 0.0 {
                 self.zeros += 1;
@@ -324,6 +329,7 @@ impl QuantileSketch {
                 self.add_to_pages(value);
             }
         }
+        self.outside = outside;
     }
 
     /// Moves the window's counts into the pages and closes the window (a
