@@ -56,7 +56,7 @@ pub enum RunError {
 impl From<WriteError> for RunError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Exists(_) => RunError::Input(e.to_string()),
+            WriteError::Exists(_) | WriteError::NotReplaceable(_) => RunError::Input(e.to_string()),
             WriteError::Io { .. } => RunError::Failure(e.to_string()),
         }
     }
@@ -176,14 +176,13 @@ pub fn run_to_result_set(
             .map_err(|e| RunError::Failure(format!("cannot write {}: {e}", file.display())))?;
     }
     if let Some(goal) = &keep.precision {
-        summary.run.precision = Some(precision_report(&summary, goal));
+        summary.run.precision = Some(precision_report(&summary, goal, config.paths));
     }
-    staging.finish(&summary, &scenario.resolved_toml)?;
-    Ok(summary)
+    Ok(staging.finish(&summary, &scenario.resolved_toml)?)
 }
 
 /// Whether a finished run met its precision goal, for `summary.json`.
-fn precision_report(summary: &Summary, goal: &Precision) -> summary::PrecisionReport {
+fn precision_report(summary: &Summary, goal: &Precision, ceiling: u64) -> summary::PrecisionReport {
     let widest = summary
         .targets
         .iter()
@@ -202,7 +201,19 @@ fn precision_report(summary: &Summary, goal: &Precision) -> summary::PrecisionRe
             (Some(_), None) => false,
             (None, _) => true,
         };
+    // The error falls as 1/sqrt(paths): the paths the goal needs, roughly.
+    let paths = summary.run.paths as f64;
+    let mut needed = paths;
+    if let Some(goal) = goal.probability {
+        needed = needed.max(paths * (widest / goal).powi(2));
+    }
+    if let (Some((_, _, relative)), Some(found)) = (&goal.metric, metric_relative) {
+        needed = needed.max(paths * (found / relative).powi(2));
+    }
     summary::PrecisionReport {
+        paths: summary.run.paths,
+        ceiling,
+        paths_needed: (!reached && needed.is_finite()).then(|| needed.ceil() as u64),
         probability_half_width: goal.probability,
         metric: goal
             .metric
@@ -228,7 +239,9 @@ fn run_until_precise(
 ) -> Result<engine::RunTotals, engine::EngineError> {
     use crate::stats::wilson::{wilson_interval, Z95};
     let started = std::time::Instant::now();
-    let ceiling = engine::block_count(config.paths)? * engine::BLOCK_PATHS;
+    // --paths is the ceiling, never exceeded.
+    engine::block_count(config.paths)?;
+    let ceiling = config.paths;
     let metric_index = match &goal.metric {
         Some((name, year, _)) => Some(
             model
@@ -249,7 +262,9 @@ fn run_until_precise(
     let mut counts: Option<engine::CountState> = None;
     let mut done = 0u64;
     let mut threads;
-    let mut paths = FIRST_ROUND_PATHS.min(ceiling);
+    let mut paths = FIRST_ROUND_PATHS
+        .max(engine::least_paths(model.sampling))
+        .min(ceiling);
     loop {
         let round = RunConfig {
             paths,

@@ -47,7 +47,9 @@ pub fn report(args: &ReportArgs) -> Result<(), CliError> {
 }
 
 /// Writes beside the destination, then renames: a reader never sees half a file.
+/// Never over a file the tool did not write (see `output::replace::file_replaceable`).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    crate::output::replace::file_replaceable(path).map_err(CliError::Input)?;
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&temporary, bytes)
         .and_then(|_| std::fs::rename(&temporary, path))

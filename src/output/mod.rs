@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod json;
 pub mod paths;
+pub mod replace;
 pub mod table;
 
 use crate::summary::{sha256_bytes, FileCheck, Summary};
@@ -18,6 +19,9 @@ use std::path::{Path, PathBuf};
 pub enum WriteError {
     #[error("{0} already exists; pass --force to replace it, or choose another folder with --out")]
     Exists(PathBuf),
+    /// `--force` was given, but the folder is not one this tool may replace.
+    #[error("{0}")]
+    NotReplaceable(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -29,12 +33,17 @@ fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
     }
 }
 
-/// Refuses early (before a long run) when `dir` exists and `force` is off.
+/// Refuses early (before a long run) when `dir` exists and `force` is off,
+/// or when `force` is on but `dir` is not a folder this tool may replace
+/// (see [`replace::replaceable`]).
 pub fn check_destination(dir: &Path, force: bool) -> Result<(), WriteError> {
-    if dir.exists() && !force {
+    if fs::symlink_metadata(dir).is_err() {
+        return Ok(());
+    }
+    if !force {
         return Err(WriteError::Exists(dir.to_path_buf()));
     }
-    Ok(())
+    replace::replaceable(dir).map_err(WriteError::NotReplaceable)
 }
 
 /// A result set being written: a hidden staging folder beside the
@@ -82,7 +91,8 @@ impl Staging {
 
     /// Writes `summary.json`, `metrics.csv`, `targets.csv` and `scenario.toml`
     /// beside whatever was staged, and moves the whole set into place.
-    pub fn finish(self, summary: &Summary, scenario_toml: &str) -> Result<(), WriteError> {
+    /// Returns the summary as written (with its `files` sizes and hashes).
+    pub fn finish(self, summary: &Summary, scenario_toml: &str) -> Result<Summary, WriteError> {
         let write = |file: &str, bytes: &[u8]| -> Result<(), WriteError> {
             let path = self.staging.join(file);
             fs::write(&path, bytes).map_err(io_at(&path))
@@ -117,11 +127,14 @@ impl Staging {
             }
         }
         write("summary.json", json::summary_json(&summary).as_bytes())?;
-        self.commit()
+        self.commit()?;
+        Ok(summary)
     }
 
-    /// Moves what was staged into place.
+    /// Moves what was staged into place, with the marker that lets a later
+    /// `--force` recognise the folder as this tool's.
     pub fn commit(mut self) -> Result<(), WriteError> {
+        replace::write_marker(&self.staging).map_err(io_at(&self.staging))?;
         check_destination(&self.destination, self.force)?;
         swap_into_place(&self.staging, &self.destination)?;
         self.finished = true;
@@ -145,16 +158,6 @@ pub fn write_folder(dir: &Path, force: bool, files: &[(&str, Vec<u8>)]) -> Resul
         fs::write(&path, bytes).map_err(io_at(&path))?;
     }
     staging.commit()
-}
-
-/// Writes a result set without per-path outcomes in one go.
-pub fn write_result_set(
-    dir: &Path,
-    force: bool,
-    summary: &Summary,
-    scenario_toml: &str,
-) -> Result<(), WriteError> {
-    Staging::begin(dir, force)?.finish(summary, scenario_toml)
 }
 
 fn swap_into_place(staging: &Path, dir: &Path) -> Result<(), WriteError> {
