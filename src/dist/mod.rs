@@ -4,9 +4,11 @@
 //! prepared once so that a draw costs no validation and no allocation.
 
 mod beta_table;
+mod binomial;
 mod sampler;
 pub mod support;
 
+pub use binomial::BinomialInverse;
 pub use sampler::Sampler;
 pub use support::Interval;
 

@@ -117,31 +117,9 @@ pub struct RegimeModel {
 #[derive(Clone, Debug)]
 pub enum Delivery {
     Ratio(Sampler, Dist),
-    /// Count of `planned` items each delivered with probability p; with the
-    /// cumulative probabilities of 0..=planned for designs that invert it.
-    Count(rand_distr::Binomial, Vec<f64>),
-}
-
-/// P(X ≤ k) for k = 0..=n of a binomial(n, p), for inversion by designs.
-fn binomial_cdf(n: u64, p: f64) -> Vec<f64> {
-    let n = n.min(1_000_000);
-    let mut pmf = (1.0 - p).powf(n as f64);
-    let mut cdf = Vec::with_capacity(n as usize + 1);
-    let mut total = 0.0;
-    for k in 0..=n {
-        total += pmf;
-        cdf.push(total.min(1.0));
-        if k < n && p < 1.0 {
-            pmf *= (n - k) as f64 / (k + 1) as f64 * p / (1.0 - p);
-        }
-    }
-    if p >= 1.0 {
-        cdf.iter_mut().for_each(|c| *c = 0.0);
-        if let Some(last) = cdf.last_mut() {
-            *last = 1.0;
-        }
-    }
-    cdf
+    /// Count of `planned` items each delivered with probability p; with its
+    /// exact inverse distribution function for designs.
+    Count(rand_distr::Binomial, crate::dist::BinomialInverse),
 }
 
 /// One programme's compiled form.
@@ -333,7 +311,7 @@ impl Model {
                     Delivery::Count(
                         rand_distr::Binomial::new(planned, probability)
                             .map_err(|e| e.to_string())?,
-                        binomial_cdf(planned, probability),
+                        crate::dist::BinomialInverse::new(planned, probability)?,
                     )
                 }
                 ref other => Delivery::Ratio(

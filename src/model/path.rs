@@ -301,9 +301,8 @@ impl Model {
                 (design, Delivery::Ratio(_, dist)) => {
                     dist.quantile(uniform(design, seed, p.key, 0, path))
                 }
-                (design, Delivery::Count(_, cdf)) => {
-                    let u = uniform(design, seed, p.key, 0, path);
-                    cdf.partition_point(|&c| c < u).min(cdf.len() - 1) as f64 / planned
+                (design, Delivery::Count(_, inverse)) => {
+                    inverse.quantile(uniform(design, seed, p.key, 0, path)) as f64 / planned
                 }
             };
             if ws.downturn[p.year_offset] {
