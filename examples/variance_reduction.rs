@@ -41,7 +41,7 @@ fn sd(values: &[f64]) -> f64 {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let paths: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(40_960);
+    let paths: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(131_072);
     let seeds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(30);
     let methods = ["random", "antithetic", "lhs", "sobol"];
     let mut spread: Vec<Vec<f64>> = Vec::new();

@@ -90,6 +90,72 @@ pub struct PrecisionReport {
     pub reached: bool,
     pub widest_probability_half_width: f64,
     pub metric_relative_half_width: Option<f64>,
+    /// Paths run, and the most the run could take (`--paths`, never exceeded).
+    #[serde(default)]
+    pub paths: u64,
+    #[serde(default)]
+    pub ceiling: u64,
+    /// When the goal was not reached: about how many paths it needs, from the
+    /// error falling as 1/sqrt(paths).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths_needed: Option<u64>,
+}
+
+impl PrecisionReport {
+    /// One sentence on what the precision run did, for the table's header and stderr.
+    pub fn sentence(&self) -> String {
+        let mut goals = Vec::new();
+        if let Some(goal) = self.probability_half_width {
+            goals.push(format!(
+                "every target probability to ±{goal} (reached ±{:.4})",
+                self.widest_probability_half_width
+            ));
+        }
+        if let Some(metric) = &self.metric {
+            let found = self
+                .metric_relative_half_width
+                .map(|r| format!("{r:.2e}"))
+                .unwrap_or_else(|| "nothing".into());
+            goals.push(format!("{metric} (reached a relative ±{found})"));
+        }
+        let goals = goals.join(" and ");
+        if self.reached {
+            format!("precision run: {goals} at {} paths", thousands(self.paths))
+        } else {
+            let needed = self
+                .paths_needed
+                .map(|n| format!("; the goal needs about {}", about(n)))
+                .unwrap_or_default();
+            format!(
+                "precision run: goal not reached: {goals} at {} paths, the --paths ceiling{needed} \
+                 (raise --paths or loosen the goal)",
+                thousands(self.paths)
+            )
+        }
+    }
+}
+
+/// 1234567 as "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A rough count in words: "80 million", "3.2 billion", "450,000".
+fn about(n: u64) -> String {
+    let x = n as f64;
+    match x {
+        x if x >= 1e9 => format!("{:.2} billion paths", x / 1e9),
+        x if x >= 1e6 => format!("{:.1} million paths", x / 1e6),
+        _ => format!("{} paths", thousands(n)),
+    }
 }
 
 /// The nine reported quantiles, in `summary.json` order.
@@ -185,11 +251,23 @@ pub struct Diagnostics {
 }
 
 /// `p ± 1.96 se`, kept inside [0, 1] (the batch-means interval of designs).
-fn batch_interval(p: f64, se: f64) -> (f64, f64) {
+fn batch_interval(p: f64, se: f64, quantile: f64) -> (f64, f64) {
     (
-        (p - Z95 * se).clamp(0.0, 1.0).min(p),
-        (p + Z95 * se).clamp(0.0, 1.0).max(p),
+        (p - quantile * se).clamp(0.0, 1.0).min(p),
+        (p + quantile * se).clamp(0.0, 1.0).max(p),
     )
+}
+
+/// The 97.5 % quantile of Student's t with `blocks - 1` degrees of freedom:
+/// the multiplier of a batch-means standard error over `blocks` batches.
+pub fn batch_quantile(blocks: u64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    if blocks < 2 {
+        return f64::INFINITY;
+    }
+    StudentsT::new(0.0, 1.0, (blocks - 1) as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(Z95)
 }
 
 /// SHA-256 of a text, in lowercase hex.
@@ -217,6 +295,7 @@ pub fn summarize(
     // block; their errors come from the spread between blocks (batch means).
     let batch_means = model.sampling != crate::model::design::Sampling::Random;
     let batches = &totals.sums.batches;
+    let t95 = batch_quantile(batches.blocks);
     let mut metrics = Vec::with_capacity(model.value_count);
     for def in &model.metrics {
         for year in def.years.clone() {
@@ -258,6 +337,7 @@ pub fn summarize(
                 batch_interval(
                     met as f64 / n as f64,
                     batches.standard_error(slot, met as f64 / n as f64, n),
+                    t95,
                 )
             } else {
                 wilson_interval(met, n, Z95)
@@ -306,6 +386,7 @@ pub fn summarize(
                 batch_interval(
                     met as f64 / n as f64,
                     batches.standard_error(slot, met as f64 / n as f64, n),
+                    t95,
                 )
             } else {
                 wilson_interval(met, n, Z95)

@@ -143,13 +143,13 @@ fn an_override_moves_only_what_depends_on_it() {
 fn every_sampling_method_is_reproducible_and_keeps_common_random_numbers() {
     for method in ["antithetic", "lhs", "sobol"] {
         let sets = [format!("run.sampling={method}")];
-        let one = figures(baseline(9_000, 1, &sets));
-        assert_eq!(one, figures(baseline(9_000, 2, &sets)), "{method}");
-        assert_eq!(one, figures(baseline(9_000, 8, &sets)), "{method}");
+        let one = figures(baseline(131_072, 1, &sets));
+        assert_eq!(one, figures(baseline(131_072, 2, &sets)), "{method}");
+        assert_eq!(one, figures(baseline(131_072, 8, &sets)), "{method}");
 
         let extra = "\n[programme.new_parks]\nyear = 2025\nplanned = 4\ndelivery = { dist = \"pert\", min = 0.5, mode = 1.0, max = 1.2 }\n";
         let config = RunConfig {
-            paths: 8_192,
+            paths: 131_072,
             seed: 11,
             threads: None,
         };
