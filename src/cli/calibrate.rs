@@ -5,6 +5,8 @@ use crate::analysis::calibrate;
 use std::path::PathBuf;
 
 pub fn calibrate(args: &CalibrateArgs) -> Result<(), CliError> {
+    // The name makes the default folder and the snippet's [series.NAME]: check it first.
+    calibrate::check_series(&args.series).map_err(analysis_error)?;
     let dir = args
         .out
         .clone()

@@ -207,7 +207,7 @@ pub fn pairing_obstacle(base: &ResultSet, other: &ResultSet) -> Option<String> {
     for (set, name) in [(base, "the base"), (other, "the other set")] {
         if set.paths_file().is_none() {
             return Some(format!(
-                "{name} ({}) kept no per-path outcomes (run without --no-paths)",
+                "{name} ({}) kept no per-path outcomes (it was run with --no-paths): rerun it without --no-paths, on the same seed, paths and sampling, for paired intervals",
                 set.dir.display()
             ));
         }

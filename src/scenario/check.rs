@@ -2,7 +2,7 @@
 //! the correlation matrix, regime shifts, programme years and targets.
 
 use super::error::{suggestion, Origin, ScenarioError};
-use super::Scenario;
+use super::{plain_number, Bound, Scenario};
 use crate::model::metrics::catalogue;
 use nalgebra::DMatrix;
 
@@ -356,7 +356,7 @@ fn check_targets(s: &Scenario) -> Result<()> {
         }
         let Some(metric) = metrics.iter().find(|m| m.name == t.metric) else {
             return Err(ScenarioError::new(
-                &t.origin,
+                &t.metric_origin,
                 format!(
                     "`target.{}.metric` is `{}`, which this scenario does not produce; {}",
                     t.name,
@@ -366,8 +366,15 @@ fn check_targets(s: &Scenario) -> Result<()> {
             ));
         };
         if !metric.years.contains(&t.year) {
+            // The flag that moved the year or the metric, else the entry.
+            let origins = [&t.year_origin, &t.metric_origin];
+            let origin = origins
+                .iter()
+                .find(|o| matches!(o, Origin::Flag { .. }))
+                .map(|o| (*o).clone())
+                .unwrap_or_else(|| t.origin.clone());
             return Err(ScenarioError::new(
-                &t.origin,
+                &origin,
                 format!(
                     "`target.{}.year` is {}, but `{}` exists only for {}-{}; use a year in that range",
                     t.name,
@@ -380,4 +387,71 @@ fn check_targets(s: &Scenario) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Warnings about a scenario that loads but is probably not what its author
+/// meant, one sentence each: a target on a ratio (growth, inflation) whose
+/// threshold exceeds 1 in absolute value, i.e. a growth target written in
+/// percent (`at_least = 5` for 5 %). A programme's delivery ratio may well
+/// exceed 1 (over-delivery), so it is warned about only above 2.
+pub fn warnings(s: &Scenario) -> Vec<String> {
+    let metrics = catalogue(s);
+    let mut out = Vec::new();
+    for t in &s.targets {
+        let Some(metric) = metrics.iter().find(|m| m.name == t.metric) else {
+            continue;
+        };
+        if metric.unit != crate::model::metrics::RATIO {
+            continue;
+        }
+        let (key, value) = match t.bound {
+            Bound::AtLeast(v) => ("at_least", v),
+            Bound::AtMost(v) => ("at_most", v),
+        };
+        let delivery = s
+            .programmes
+            .iter()
+            .any(|p| t.metric == format!("{}.ratio", p.name));
+        let limit = if delivery { 2.0 } else { 1.0 };
+        if value.abs() <= limit {
+            continue;
+        }
+        let percent = plain_number(value * 100.0);
+        let meaning = if delivery || value < 0.0 {
+            format!("{percent} %")
+        } else {
+            format!("+{percent} %")
+        };
+        out.push(format!(
+            "target {}: {key} = {} on a ratio means {meaning}; did you mean {}?",
+            t.name,
+            plain_number(value),
+            plain_number(value / 100.0)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::load_str;
+
+    const SMALL: &str = "[scenario]\nname = \"w\"\nbase_year = 2023\nend_year = 2025\n[series.a]\nbase = 100\nmean_growth = 0.05\ngdp_share = 1.0\n";
+
+    #[test]
+    fn a_growth_target_in_percent_is_warned_about() {
+        let text = format!("{SMALL}[[target]]\nname = \"g\"\nmetric = \"gdp.growth\"\nyear = 2024\nat_least = 5\n[[target]]\nname = \"ok\"\nmetric = \"a.growth\"\nyear = 2024\nat_least = 0.05\n[[target]]\nname = \"level\"\nmetric = \"a.level\"\nyear = 2024\nat_least = 105\n");
+        let s = load_str(&text, "w.toml", &[]).unwrap();
+        assert_eq!(
+            s.warnings,
+            vec!["target g: at_least = 5 on a ratio means +500 %; did you mean 0.05?".to_string()]
+        );
+        let s = load_str(&text, "w.toml", &["target.g.at_least=0.05".to_string()]).unwrap();
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let s = load_str(&text, "w.toml", &["target.ok.at_least=-12.5".to_string()]).unwrap();
+        assert_eq!(
+            s.warnings[1],
+            "target ok: at_least = -12.5 on a ratio means -1250 %; did you mean -0.125?"
+        );
+    }
 }

@@ -100,6 +100,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
     let name = required_str(meta, "name", "scenario", &root.origin)?;
     check_name(
         &name,
+        NameKind::Scenario,
         "scenario.name",
         &origin_of(meta, "name", &root.origin),
     )?;
@@ -168,6 +169,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         resolved_toml: to_toml(root),
         file: root.origin.clone(),
         correlation_repair: None,
+        warnings: Vec::new(),
         end_year_origin: origin_of(meta, "end_year", &root.origin),
     })
 }
@@ -233,7 +235,7 @@ pub fn check_sampling(sampling: &str, origin: &Origin) -> Result<()> {
 
 fn decode_series(name: &str, node: &Node) -> Result<Series> {
     let path = format!("series.{name}");
-    check_name(name, &path, &node.origin)?;
+    check_name(name, NameKind::Series, &path, &node.origin)?;
     let table = table_of(node, &format!("`{path}`"))?;
     check_keys(table, SERIES_KEYS, &path)?;
     let require = |key: &str, range: Interval| -> Result<Param> {
@@ -433,7 +435,7 @@ fn decode_regime(node: &Node) -> Result<Regime> {
 
 fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
     let path = format!("programme.{name}");
-    check_name(name, &path, &node.origin)?;
+    check_name(name, NameKind::Programme, &path, &node.origin)?;
     let table = table_of(node, &format!("`{path}`"))?;
     check_keys(table, PROGRAMME_KEYS, &path)?;
     let year_node = table.get("year").ok_or_else(|| {
@@ -488,6 +490,12 @@ fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
 fn decode_target(node: &Node) -> Result<Target> {
     let table = table_of(node, "a `[[target]]` entry")?;
     let name = required_str(table, "name", "target", &node.origin)?;
+    check_name(
+        &name,
+        NameKind::Target,
+        "target.name",
+        &origin_of(table, "name", &node.origin),
+    )?;
     let path = format!("target.{name}");
     check_keys(table, TARGET_KEYS, &path)?;
     let metric = required_str(table, "metric", &path, &node.origin)?;
@@ -497,7 +505,32 @@ fn decode_target(node: &Node) -> Result<Target> {
     let bound = match (at_least, at_most) {
         (Some(t), None) => Bound::AtLeast(t),
         (None, Some(t)) => Bound::AtMost(t),
-        _ => {
+        (Some(_), Some(_)) => {
+            // A `--set` cannot remove a key, so adding the other threshold
+            // by a flag needs its own advice.
+            let from_flag =
+                |key: &str| matches!(table.get(key).map(|n| &n.origin), Some(Origin::Flag { .. }));
+            let (flag, other) = match (from_flag("at_least"), from_flag("at_most")) {
+                (false, true) => ("at_most", "at_least"),
+                (true, false) => ("at_least", "at_most"),
+                _ => ("", ""),
+            };
+            if flag.is_empty() {
+                return Err(ScenarioError::new(
+                    &node.origin,
+                    format!(
+                        "`{path}` needs exactly one of `at_least` and `at_most` (the threshold)"
+                    ),
+                ));
+            }
+            return Err(ScenarioError::new(
+                &origin_of(table, flag, &node.origin),
+                format!(
+                    "`{path}` already has `{other}`, and a target needs exactly one of `at_least` and `at_most`; --set cannot remove `{other}`, so change it instead (--set {path}.{other}=…) or write a new target"
+                ),
+            ));
+        }
+        (None, None) => {
             return Err(ScenarioError::new(
                 &node.origin,
                 format!("`{path}` needs exactly one of `at_least` and `at_most` (the threshold)"),
@@ -517,6 +550,8 @@ fn decode_target(node: &Node) -> Result<Target> {
         year,
         bound,
         source: optional_str(table, "source", &path)?,
+        metric_origin: flag_or(table.get("metric"), &node.origin),
+        year_origin: flag_or(table.get("year"), &node.origin),
         origin: node.origin.clone(),
     })
 }
@@ -560,8 +595,9 @@ pub fn param_from_node(
             return Err(ScenarioError::new(
                 &node.origin,
                 format!(
-                    "`{key}` is {}, but must be a number, {{ value = …, source = \"…\" }} or a distribution {{ dist = \"…\", … }}",
-                    node.value.kind()
+                    "`{key}` is {}, but must be a number, {{ value = …, source = \"…\" }} or a distribution {{ dist = \"…\", … }}{}",
+                    node.value.kind(),
+                    fullwidth_note(node)
                 ),
             ))
         }
@@ -765,14 +801,45 @@ fn origin_of(table: &Table, key: &str, fallback: &Origin) -> Origin {
 fn type_error(node: &Node, key: &str, expected: &str) -> ScenarioError {
     ScenarioError::new(
         &node.origin,
-        format!("`{key}` is {}, but must be {expected}", node.value.kind()),
+        format!(
+            "`{key}` is {}, but must be {expected}{}",
+            node.value.kind(),
+            fullwidth_note(node)
+        ),
     )
+}
+
+/// "; full-width digit '５' at line 4; write it as 5" when a string value
+/// holds full-width characters (a number typed with a Chinese input method),
+/// else "".
+fn fullwidth_note(node: &Node) -> String {
+    let Value::Str(text) = &node.value else {
+        return String::new();
+    };
+    let place = match &node.origin {
+        Origin::File { line, .. } => format!("at line {line}"),
+        _ => "in the value".to_string(),
+    };
+    super::error::fullwidth_hint(text, &place)
+        .map(|hint| format!("; {hint}"))
+        .unwrap_or_default()
 }
 
 fn number_of(node: &Node, key: &str) -> Result<f64> {
     let value = match &node.value {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
+        // A `--set` value that TOML cannot read arrives as a bare string.
+        Value::Str(text) if matches!(node.origin, Origin::Flag { .. }) => {
+            let advice = match super::error::fullwidth_hint(text, "in the value") {
+                Some(hint) => hint,
+                None => format!("write a plain number, e.g. --set {key}=0.05"),
+            };
+            return Err(ScenarioError::new(
+                &node.origin,
+                format!("`{key}` must be a number, and `{text}` is not one; {advice}"),
+            ));
+        }
         _ => return Err(type_error(node, key, "a number")),
     };
     if value.is_finite() {
@@ -888,30 +955,66 @@ fn year_of(node: &Node, key: &str) -> Result<i32> {
     }
 }
 
-fn check_name(name: &str, key: &str, origin: &Origin) -> Result<()> {
-    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-    if !valid {
-        return Err(ScenarioError::new(
-            origin,
-            format!("`{key}`: the name `{name}` must start with a lowercase letter and use only a-z, 0-9, _ and -"),
+/// What a name is for: all share one alphabet; series, programme and target
+/// names may not use `-` (they appear in dotted keys and metric names), and
+/// series and programme names may not take a reserved metric prefix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    Scenario,
+    Series,
+    Programme,
+    Target,
+}
+
+/// What is wrong with `name` as a name of `kind`, if anything, as the part of
+/// a message after the key: "the name `a b` must start with a lowercase
+/// letter and use only a-z, 0-9 and _".
+pub fn name_problem(name: &str, kind: NameKind) -> Option<String> {
+    let dash = kind == NameKind::Scenario;
+    let allowed = if dash {
+        "a-z, 0-9, _ and -"
+    } else {
+        "a-z, 0-9 and _"
+    };
+    let valid = |n: &str| {
+        n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && n.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || (dash && c == '-')
+            })
+    };
+    if name.is_empty() {
+        return Some(format!(
+            "the name is empty; give a name that starts with a lowercase letter and uses only {allowed}"
         ));
     }
-    if key.starts_with("series.") || key.starts_with("programme.") {
-        if RESERVED_NAMES.contains(&name) {
-            return Err(ScenarioError::new(
-                origin,
-                format!("`{key}`: `{name}` is reserved for the model's own metrics; choose another name"),
-            ));
-        }
-        if name.contains('-') {
-            return Err(ScenarioError::new(
-                origin,
-                format!("`{key}`: use _ instead of - in `{name}`"),
-            ));
-        }
+    if !dash && name.contains('-') && valid(&name.replace('-', "_")) {
+        return Some(format!("use _ instead of - in `{name}`"));
     }
-    Ok(())
+    if !valid(name) {
+        return Some(format!(
+            "the name `{name}` must start with a lowercase letter and use only {allowed}"
+        ));
+    }
+    if matches!(kind, NameKind::Series | NameKind::Programme) && RESERVED_NAMES.contains(&name) {
+        return Some(format!(
+            "`{name}` is reserved for the model's own metrics; choose another name"
+        ));
+    }
+    None
+}
+
+fn check_name(name: &str, kind: NameKind, key: &str, origin: &Origin) -> Result<()> {
+    match name_problem(name, kind) {
+        Some(problem) => Err(ScenarioError::new(origin, format!("`{key}`: {problem}"))),
+        None => Ok(()),
+    }
+}
+
+/// The place to name for an error about a key: the `--set` flag when the
+/// value came from one, else `fallback` (the entry's header).
+fn flag_or(node: Option<&Node>, fallback: &Origin) -> Origin {
+    match node {
+        Some(n) if matches!(n.origin, Origin::Flag { .. }) => n.origin.clone(),
+        _ => fallback.clone(),
+    }
 }

@@ -104,10 +104,16 @@ pub fn parse(text: &str, path: &str) -> Result<Node, ScenarioError> {
             line,
         };
         let reason = e.message().trim().trim_end_matches('.').replace('\n', " ");
-        ScenarioError::new(
-            &origin,
-            format!("this is not valid TOML ({reason}); fix the syntax on that line"),
-        )
+        // A full-width digit or punctuation mark (typed with a Chinese input
+        // method) is the usual cause of an otherwise puzzling syntax error.
+        let fix = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| {
+                super::error::fullwidth_hint_outside_strings(l, &format!("at line {line}"))
+            })
+            .unwrap_or_else(|| "fix the syntax on that line".to_string());
+        ScenarioError::new(&origin, format!("this is not valid TOML ({reason}); {fix}"))
     })?;
     let converter = Converter { lines, file };
     let origin = converter.origin(0);
@@ -467,6 +473,26 @@ mod tests {
     fn syntax_errors_name_the_line() {
         let err = parse("[a]\nx = = 1\n", "bad.toml").unwrap_err();
         assert!(err.to_string().starts_with("bad.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn full_width_digits_are_named_in_syntax_errors() {
+        let err = parse("[a]\nlabel = \"甲，乙\"\nx = ５\n", "w.toml").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("w.toml:3: this is not valid TOML ("),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("; full-width digit '５' at line 3; write it as 5"),
+            "{text}"
+        );
+        let err = parse("[a]\nx = 0．05\n", "w.toml").unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("full-width character '．' at line 2; write it as ."),
+            "{err}"
+        );
     }
 
     #[test]

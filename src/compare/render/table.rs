@@ -3,6 +3,7 @@
 
 use super::{method_text, number, percent, points, points_interval, signed, signed_interval};
 use crate::compare::Comparison;
+use crate::output::table::terminal_safe;
 use unicode_width::UnicodeWidthStr;
 
 /// Metrics shown per set in the terminal (all are in the other formats).
@@ -15,10 +16,23 @@ fn pad(text: &str, width: usize) -> String {
     )
 }
 
-/// Rows aligned by display width under a header and a rule.
+/// Rows aligned by display width under a header and a rule. Every cell is
+/// made [`terminal_safe`] first (a label with a newline stays on its row), so
+/// the studies' tables that print through here are safe too.
 pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| UnicodeWidthStr::width(*h)).collect();
-    for row in rows {
+    let header: Vec<String> = header
+        .iter()
+        .map(|h| terminal_safe(h).into_owned())
+        .collect();
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|c| terminal_safe(c).into_owned()).collect())
+        .collect();
+    let mut widths: Vec<usize> = header
+        .iter()
+        .map(|h| UnicodeWidthStr::width(h.as_str()))
+        .collect();
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(UnicodeWidthStr::width(cell.as_str()));
         }
@@ -27,9 +41,9 @@ pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
         let joined: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
         format!("{}\n", joined.join("  ").trim_end())
     };
-    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    let mut out = line(header.clone());
     out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-    for row in rows {
+    for row in &rows {
         out.push_str(&line(row.clone()));
     }
     out
@@ -41,9 +55,9 @@ pub fn table(comparison: &Comparison) -> String {
     for set in &comparison.others {
         out.push_str(&format!(
             "{} vs {} (base) — {}\n\n",
-            set.set.name,
-            comparison.base.name,
-            method_text(set)
+            terminal_safe(&set.set.name),
+            terminal_safe(&comparison.base.name),
+            terminal_safe(&method_text(set))
         ));
         if !set.targets.is_empty() {
             let rows: Vec<Vec<String>> = set
@@ -81,14 +95,17 @@ pub fn table(comparison: &Comparison) -> String {
                 comparison.threshold * 100.0
             ));
             for t in set.targets.iter().filter(|t| t.note.is_some()) {
-                out.push_str(&format!("note: {}\n", t.note.clone().unwrap_or_default()));
+                out.push_str(&format!(
+                    "note: {}\n",
+                    terminal_safe(t.note.as_deref().unwrap_or_default())
+                ));
             }
             out.push('\n');
         }
         if !set.unshared_targets.is_empty() {
             out.push_str(&format!(
                 "Not compared (in one set only): {}\n\n",
-                set.unshared_targets.join(", ")
+                terminal_safe(&set.unshared_targets.join(", "))
             ));
         }
         let moved: Vec<Vec<String>> = set
@@ -146,14 +163,18 @@ pub fn explanations(comparison: &Comparison) -> String {
         };
         out.push_str(&format!(
             "Why {} differs from {} ({} assumptions, each combination re-run with {} paths, seed {}):\n",
-            set.set.name,
-            comparison.base.name,
+            terminal_safe(&set.set.name),
+            terminal_safe(&comparison.base.name),
             explanation.assumptions.len(),
             explanation.paths,
             explanation.seed
         ));
         for (i, a) in explanation.assumptions.iter().enumerate() {
-            out.push_str(&format!("  [{}] {a}\n", i + 1));
+            out.push_str(&format!(
+                "  [{}] {}\n",
+                i + 1,
+                terminal_safe(&a.to_string())
+            ));
         }
         out.push('\n');
         let mut header: Vec<String> = vec!["target".into(), "change".into()];
@@ -187,4 +208,25 @@ pub fn explanations(comparison: &Comparison) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_keeps_each_row_on_one_line() {
+        let text = aligned(
+            &["target", "p"],
+            &[
+                vec!["two\nlines".to_string(), "1 %".to_string()],
+                vec!["\u{1b}[31mred".to_string(), "2 %".to_string()],
+            ],
+        );
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!(lines[2], "two\\nlines     1 %");
+        assert_eq!(lines[3], "\\u{1b}[31mred  2 %");
+        assert!(!text.contains('\u{1b}'));
+    }
 }
