@@ -421,3 +421,154 @@ at_least = 300
         );
     }
 }
+
+/// P(X >= k) of a binomial(n, p), exact (statrs: the regularised incomplete beta).
+fn binomial_at_least(n: u64, p: f64, k: u64) -> f64 {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    1.0 - Binomial::new(p, n).unwrap().cdf(k - 1)
+}
+
+/// Runs `text` with `sampling` instead of its `[run] sampling`.
+fn run_sampled(text: &str, sampling: &str, paths: u64, seed: u64) -> Summary {
+    let set = format!("run.sampling=\"{sampling}\"");
+    let scenario = load_str(text, "analytic.toml", &[set]).unwrap_or_else(|e| panic!("{e}"));
+    let config = RunConfig {
+        paths,
+        seed,
+        threads: None,
+    };
+    xuhui_sim::simulate(&scenario, &config).expect("runs")
+}
+
+/// The standard error behind a target's 95 % interval (Wilson or batch means),
+/// read back from its half-width with the normal quantile (conservative for
+/// batch means, whose intervals use Student's t).
+fn interval_se(t: &TargetSummary) -> f64 {
+    (t.ci95[1] - t.ci95[0]) / (2.0 * 1.959_963_984_540_054)
+}
+
+/// Designs invert a binomial exactly, also where `(1-p)^n` underflows (1350
+/// homes at p 0.95: 0.05^1350 = 0) and for a trillion items: each design's
+/// probabilities agree with the exact tail and with plain random sampling.
+#[test]
+fn designs_invert_binomials_whose_tails_underflow() {
+    // 1283 is near the median of binomial(1350, 0.95); 500,000,337,245 near
+    // the upper quartile of binomial(10^12, 0.5) (0.6745 sd of 500,000 above the mean).
+    let text = format!(
+        r#"{HEADER}
+[programme.homes]
+year = 2024
+planned = 1350
+delivery = {{ dist = "binomial", p = 0.95 }}
+[programme.items]
+year = 2024
+planned = 1e12
+delivery = {{ dist = "binomial", p = 0.5 }}
+[[target]]
+name = "homes"
+metric = "homes.delivered"
+year = 2024
+at_least = 1283
+[[target]]
+name = "all_homes"
+metric = "homes.delivered"
+year = 2024
+at_least = 1350
+[[target]]
+name = "items"
+metric = "items.delivered"
+year = 2024
+at_least = 500000337245
+"#
+    );
+    let exact_homes = binomial_at_least(1350, 0.95, 1283);
+    // sd 500,000: the normal with continuity correction is exact to ~1e-6 here.
+    let exact_items = 1.0
+        - Normal::new(0.0, 1.0)
+            .unwrap()
+            .cdf((500_000_337_245.0 - 0.5 - 5e11) / 5e5);
+    let random = run_sampled(&text, "random", PATHS, 11);
+    for method in ["lhs", "sobol", "antithetic"] {
+        let s = run_sampled(&text, method, PATHS, 11);
+        for (name, exact) in [("homes", exact_homes), ("items", exact_items)] {
+            let (t, r) = (target(&s, name), target(&random, name));
+            let se = interval_se(t).max(1e-6);
+            close(&format!("{method}: P({name})"), t.probability, exact, se);
+            let both = (se * se + interval_se(r).powi(2)).sqrt();
+            close(
+                &format!("{method} against random: P({name})"),
+                t.probability,
+                r.probability,
+                both,
+            );
+        }
+        // P(all 1350 delivered) = 0.95^1350, about 1e-30: never on 400,000 paths.
+        assert_eq!(target(&s, "all_homes").met_paths, 0, "{method}");
+        let homes = metric(&s, "homes.delivered", 2024);
+        close(
+            &format!("{method}: mean homes"),
+            homes.mean,
+            1350.0 * 0.95,
+            homes.mean_se.max(1e-9),
+        );
+        let items = metric(&s, "items.delivered", 2024);
+        close(
+            &format!("{method}: mean items"),
+            items.mean,
+            5e11,
+            items.mean_se.max(1.0),
+        );
+    }
+}
+
+/// At the smallest path count a design accepts (32 blocks of 4096), its
+/// batch-means intervals (Student t on 31 degrees of freedom) cover the exact
+/// probability in 92-98 % of 200 seeds, for each design. The target turns on
+/// one input (a programme's delivery), the hardest case for batch means: the
+/// block counts then differ by at most one item.
+#[test]
+fn design_intervals_cover_at_the_smallest_allowed_size() {
+    let least = xuhui_sim::engine::least_paths(xuhui_sim::model::design::Sampling::Lhs);
+    assert_eq!(least, 32 * 4096);
+    let text = format!(
+        r#"{HEADER}
+[series.a]
+base = 100
+mean_growth = 0.05
+volatility = 0.01
+gdp_share = 1.0
+[programme.repair]
+year = 2024
+planned = 300
+delivery = {{ dist = "triangular", min = 0.85, mode = 1.05, max = 1.40 }}
+[[target]]
+name = "repair"
+metric = "repair.delivered"
+year = 2024
+at_least = 300
+"#
+    );
+    // Triangular: F(x) = (x - min)² / ((max - min)(mode - min)) below the mode.
+    let (min, mode, max) = (0.85, 1.05, 1.40);
+    let exact = 1.0 - (1.0f64 - min).powi(2) / ((max - min) * (mode - min));
+    let seeds = 200u64;
+    for method in ["lhs", "sobol", "antithetic"] {
+        let covered = (0..seeds)
+            .filter(|&seed| {
+                let s = run_sampled(&text, method, least, 1000 + seed);
+                let t = target(&s, "repair");
+                t.ci95[0] <= exact && exact <= t.ci95[1]
+            })
+            .count();
+        let coverage = covered as f64 / seeds as f64;
+        eprintln!(
+            "{method}: coverage {:.1} % of {seeds} seeds",
+            100.0 * coverage
+        );
+        assert!(
+            (0.92..=0.98).contains(&coverage),
+            "{method}: the 95 % interval covered the exact {exact:.4} in {:.1} % of {seeds} seeds",
+            100.0 * coverage
+        );
+    }
+}

@@ -4,7 +4,9 @@
 
 mod calibrate;
 mod compare;
+mod describe;
 mod goal_seek;
+mod init;
 mod report;
 mod run;
 mod sensitivity;
@@ -48,6 +50,46 @@ pub enum Command {
     Report(ReportArgs),
     /// Join the shards of a run (`run --shard K/N`) into the result set of the whole run.
     Merge(MergeArgs),
+    /// What a scenario holds: series, programmes, targets, metrics and every uncertain input with its source.
+    Describe(DescribeArgs),
+    /// Write a new scenario file that extends the shipped baseline, with commented examples.
+    Init(InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), e.g. `xuhui-sim manpage > xuhui-sim.1`.
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// Scenario file (TOML). Without it, the embedded baseline.
+    pub scenario: Option<PathBuf>,
+    /// Override a scenario value by its dotted key before describing it.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Print the description as JSON.
+    #[arg(long, conflicts_with = "toml")]
+    pub json: bool,
+    /// Print the scenario's TOML (the embedded baseline's text without a file; a file's resolved form with one).
+    #[arg(long)]
+    pub toml: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The scenario file to write (default: my-scenario.toml).
+    #[arg(default_value = "my-scenario.toml")]
+    pub file: PathBuf,
+    /// Replace the file if this tool wrote it (`init` files carry a first-line marker).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -380,7 +422,9 @@ pub fn finish_study(
     text: &str,
 ) -> Result<(), CliError> {
     crate::output::write_folder(dir, force, files).map_err(|e| match e {
-        crate::output::WriteError::Exists(_) => CliError::Input(e.to_string()),
+        crate::output::WriteError::Exists(_) | crate::output::WriteError::NotReplaceable(_) => {
+            CliError::Input(e.to_string())
+        }
         other => CliError::Failure(other.to_string()),
     })?;
     use std::io::Write;
@@ -434,6 +478,37 @@ pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), CliError> 
     crate::output::check_destination(dir, force).map_err(|e| CliError::Input(e.to_string()))
 }
 
+/// `xuhui-sim completions SHELL`: the completion script on standard output.
+fn completions(args: &CompletionsArgs) -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "xuhui-sim", &mut out);
+    print_bytes(&out)
+}
+
+/// `xuhui-sim manpage`: the manual page (roff) on standard output.
+fn manpage() -> Result<(), CliError> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command())
+        .render(&mut out)
+        .map_err(|e| CliError::Failure(format!("cannot render the manual page: {e}")))?;
+    print_bytes(&out)
+}
+
+/// Writes to standard output; a closed pipe is not an error.
+pub fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::Failure(format!("cannot print: {e}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Parses the arguments, runs the command, prints any error; returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -458,6 +533,10 @@ pub fn main() -> i32 {
         Some(Command::Calibrate(args)) => calibrate::calibrate(&args),
         Some(Command::Report(args)) => report::report(&args),
         Some(Command::Merge(args)) => run::merge(&args),
+        Some(Command::Describe(args)) => describe::describe(&args),
+        Some(Command::Init(args)) => init::init(&args),
+        Some(Command::Completions(args)) => completions(&args),
+        Some(Command::Manpage) => manpage(),
     };
     match result {
         Ok(()) => 0,

@@ -45,6 +45,9 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
     let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
         .map_err(run_error)?;
     print(&args, &summary)?;
+    if let (Some(precision), false) = (&summary.run.precision, args.quiet) {
+        eprintln!("{}", precision.sentence());
+    }
     if !args.quiet {
         eprintln!("wrote {}/", out.display());
     }
@@ -139,7 +142,13 @@ fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
     let printed = if args.json {
         stdout.write_all(output::json::summary_json(summary).as_bytes())
     } else if !args.quiet {
-        stdout.write_all(target_table(summary).as_bytes())
+        let header = summary
+            .run
+            .precision
+            .as_ref()
+            .map(|p| p.sentence() + "\n\n")
+            .unwrap_or_default();
+        stdout.write_all((header + &target_table(summary)).as_bytes())
     } else {
         Ok(())
     };
@@ -155,6 +164,9 @@ fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
 fn load(args: &RunArgs) -> Result<Scenario, CliError> {
     let mut sets = args.input.sets.clone();
     if let Some(sampling) = &args.sampling {
+        // Refused here, so that the message names the flag the user typed.
+        scenario::decode::check_sampling(sampling, &scenario::Origin::Default)
+            .map_err(|e| CliError::Input(format!("--sampling {sampling}: {}", e.message)))?;
         sets.push(format!("run.sampling={sampling}"));
     }
     let options = scenario::LoadOptions {
@@ -170,6 +182,11 @@ fn load(args: &RunArgs) -> Result<Scenario, CliError> {
             "repaired the correlation matrix (Higham's nearest correlation matrix): largest change {:.6}, Frobenius distance {:.6}; recorded in summary.json",
             repair.largest_change, repair.frobenius_distance
         );
+    }
+    if !args.quiet {
+        for warning in &loaded.warnings {
+            eprintln!("warning: {warning}");
+        }
     }
     Ok(loaded)
 }
