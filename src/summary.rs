@@ -195,14 +195,32 @@ impl Quantiles {
     }
 }
 
+/// Writes a NaN (an undefined statistic) as JSON `null`.
+fn nan_as_null<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.is_nan() {
+        serializer.serialize_none()
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+/// Reads JSON `null` back as NaN.
+fn null_as_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct MetricSummary {
     pub metric: String,
     pub year: i32,
     pub unit: String,
     pub mean: f64,
+    /// Sample standard deviation (n - 1); undefined (NaN, `null` in JSON) for one path.
+    #[serde(serialize_with = "nan_as_null", deserialize_with = "null_as_nan")]
     pub sd: f64,
-    /// Standard error of the mean, sd / sqrt(paths).
+    /// Standard error of the mean, sd / sqrt(paths) (batch means under a
+    /// design); undefined (NaN, `null` in JSON) for one path.
+    #[serde(serialize_with = "nan_as_null", deserialize_with = "null_as_nan")]
     pub mean_se: f64,
     pub quantiles: Quantiles,
     pub min: f64,
@@ -307,8 +325,11 @@ pub fn summarize(
                 year,
                 unit: def.unit.clone(),
                 mean: moments.mean(totals.shift[i]),
-                sd: moments.sd(),
-                mean_se: if batch_means {
+                // One path has no spread to measure: undefined, not 0.
+                sd: if moments.count < 2 { f64::NAN } else { moments.sd() },
+                mean_se: if moments.count < 2 {
+                    f64::NAN
+                } else if batch_means {
                     batches.standard_error(
                         i,
                         moments.sum / moments.count.max(1) as f64,

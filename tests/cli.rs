@@ -945,3 +945,22 @@ fn calibrate_refuses_percentages_bad_names_and_degenerate_histories() {
         stdout(&clamped)
     );
 }
+
+/// One path has no spread: its sd and standard error are null, not 0, and
+/// the CSV cells are empty.
+#[test]
+fn one_path_has_no_standard_deviation() {
+    let work = tempfile::tempdir().unwrap();
+    common::xuhui_ok(work.path(), &["run", "--paths", "1", "--out", "one", "--quiet"]);
+    let text = fs::read_to_string(work.path().join("one/summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &summary["metrics"][0];
+    assert!(first["sd"].is_null(), "{first}");
+    assert!(first["mean_se"].is_null(), "{first}");
+    assert!(first["mean"].is_number(), "{first}");
+    let csv = fs::read_to_string(work.path().join("one/metrics.csv")).unwrap();
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!((row[4], row[5]), ("", ""), "{csv}");
+    // compare and report read it back.
+    common::xuhui_ok(work.path(), &["report", "one"]);
+}

@@ -4,8 +4,13 @@
 use crate::stats::QUANTILE_LEVELS;
 use crate::summary::Summary;
 
+/// A number as CSV text; an undefined one (NaN) as an empty cell.
 fn number(v: f64) -> String {
-    format!("{v}")
+    if v.is_nan() {
+        String::new()
+    } else {
+        format!("{v}")
+    }
 }
 
 fn optional(v: Option<f64>) -> String {
