@@ -326,7 +326,11 @@ pub fn summarize(
                 unit: def.unit.clone(),
                 mean: moments.mean(totals.shift[i]),
                 // One path has no spread to measure: undefined, not 0.
-                sd: if moments.count < 2 { f64::NAN } else { moments.sd() },
+                sd: if moments.count < 2 {
+                    f64::NAN
+                } else {
+                    moments.sd()
+                },
                 mean_se: if moments.count < 2 {
                     f64::NAN
                 } else if batch_means {

@@ -951,7 +951,10 @@ fn calibrate_refuses_percentages_bad_names_and_degenerate_histories() {
 #[test]
 fn one_path_has_no_standard_deviation() {
     let work = tempfile::tempdir().unwrap();
-    common::xuhui_ok(work.path(), &["run", "--paths", "1", "--out", "one", "--quiet"]);
+    common::xuhui_ok(
+        work.path(),
+        &["run", "--paths", "1", "--out", "one", "--quiet"],
+    );
     let text = fs::read_to_string(work.path().join("one/summary.json")).unwrap();
     let summary: serde_json::Value = serde_json::from_str(&text).unwrap();
     let first = &summary["metrics"][0];

@@ -70,6 +70,11 @@ impl Evaluations {
         let new: Vec<Vec<Vec<f64>>> = (first..last)
             .into_par_iter()
             .map(|row| {
+                // Stopped (Ctrl-C, SIGTERM): the rest of the rows cost nothing;
+                // the caller sees the stop and discards the evaluations.
+                if crate::engine::stop_requested() {
+                    return vec![vec![0.0; m]; k + 2];
+                }
                 let a = design.point(row, Side::A);
                 let b = design.point(row, Side::B);
                 let mut values = vec![
@@ -220,6 +225,13 @@ pub fn converge(
     let mut rows = samples.max(16);
     evaluations.extend(design, 0, rows);
     loop {
+        if crate::engine::stop_requested() {
+            let none = Indices {
+                first: Vec::new(),
+                total: Vec::new(),
+            };
+            return (evaluations, none, false);
+        }
         let found = indices(&evaluations, seed);
         let converged = found.widest() <= tolerance;
         if converged || rows >= max_samples {
@@ -374,6 +386,9 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
             config.seed,
         )
     });
+    if crate::engine::stop_requested() {
+        return Err(AnalysisError::Failure("interrupted".into()));
+    }
     let column = |o: usize, table: &Vec<Vec<Index>>| {
         table
             .iter()

@@ -538,6 +538,14 @@ pub fn main() -> i32 {
         Some(Command::Completions(args)) => completions(&args),
         Some(Command::Manpage) => manpage(),
     };
+    // A stop request ends every command the same way, whatever error the
+    // interrupted work surfaced as (a study's, a comparison's, a run's):
+    // staging folders and temporary files are gone by now (dropped on the way out).
+    let interrupted_already = matches!(result, Err(CliError::Interrupted(_)));
+    if result.is_err() && !interrupted_already && crate::engine::stop_requested() {
+        eprintln!("interrupted: nothing was written and no temporary file is left");
+        return 130;
+    }
     match result {
         Ok(()) => 0,
         Err(CliError::Input(message)) => {

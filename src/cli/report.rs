@@ -50,6 +50,11 @@ pub fn report(args: &ReportArgs) -> Result<(), CliError> {
 /// Never over a file the tool did not write (see `output::replace::file_replaceable`).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     crate::output::replace::file_replaceable(path).map_err(CliError::Input)?;
+    if crate::engine::stop_requested() {
+        return Err(CliError::Interrupted(
+            "interrupted: no report was written".into(),
+        ));
+    }
     let temporary = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&temporary, bytes)
         .and_then(|_| std::fs::rename(&temporary, path))

@@ -244,6 +244,9 @@ pub fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, Stri
             .build()
             .map_err(|e| e.to_string())?;
         for batch in reader {
+            if crate::engine::stop_requested() {
+                return Err("interrupted".into());
+            }
             let batch = batch.map_err(|e| format!("{} is damaged: {e}", part.display()))?;
             if writer.is_none() {
                 let handle = File::create(out)
