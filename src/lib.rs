@@ -19,6 +19,7 @@ pub mod dist;
 pub mod engine;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod rng;
 pub mod runner;

@@ -41,6 +41,8 @@ pub fn goal_seek(
     goal: f64,
     range: Option<(f64, f64)>,
 ) -> Result<GoalSeek, AnalysisError> {
+    // Two ends, then three bisections of about 14 halvings each (tolerance 1e-4 of the range).
+    crate::progress::begin(2 + 3 * 14, "runs (about)");
     if !(0.0 < goal && goal < 1.0) {
         return Err(AnalysisError::Input(format!(
             "--probability {goal} must lie strictly between 0 and 1"

@@ -69,7 +69,10 @@ impl Study {
     pub fn run(&self, extra: &[String]) -> Result<Summary, AnalysisError> {
         let scenario = self.scenario(extra)?;
         let config = self.config(&self.scenario(&[])?);
-        crate::simulate(&scenario, &config).map_err(|e| AnalysisError::Input(e.to_string()))
+        let summary =
+            crate::simulate(&scenario, &config).map_err(|e| AnalysisError::Input(e.to_string()));
+        crate::progress::advance(1);
+        summary
     }
 }
 

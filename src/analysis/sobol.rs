@@ -75,6 +75,7 @@ impl Evaluations {
                 if crate::engine::stop_requested() {
                     return vec![vec![0.0; m]; k + 2];
                 }
+                crate::progress::advance(1);
                 let a = design.point(row, Side::A);
                 let b = design.point(row, Side::B);
                 let mut values = vec![
@@ -377,6 +378,8 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
         .num_threads(study.threads.unwrap_or(0))
         .build()
         .map_err(|e| AnalysisError::Failure(e.to_string()))?;
+    // Rows double until the intervals are narrow enough: at most max_samples.
+    crate::progress::begin(options.max_samples.max(16), "rows (at most)");
     let (evaluations, found, converged) = pool.install(|| {
         converge(
             &design,

@@ -121,6 +121,7 @@ pub fn sweep(
         _ => Vec::new(),
     };
     let mut points = Vec::with_capacity(combinations.len());
+    crate::progress::begin(combinations.len() as u64, "runs");
     let mut chosen = metrics.to_vec();
     for values in combinations {
         let sets: Vec<String> = varies

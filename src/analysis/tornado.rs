@@ -79,6 +79,7 @@ pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Analy
             scenario.name
         )));
     }
+    crate::progress::begin(1 + 2 * parameters.len() as u64, "runs");
     let base = study.run(&[])?;
     let chosen: Vec<MetricChoice> = if metrics.is_empty() {
         // Each target's metric in the target's year.

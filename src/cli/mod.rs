@@ -141,6 +141,9 @@ pub struct StudyArgs {
     /// Print the JSON instead of the table.
     #[arg(long)]
     pub json: bool,
+    /// Print no table and no progress bar (the files are written all the same).
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -452,7 +455,11 @@ pub fn write_study<T: serde::Serialize>(
     table: String,
 ) -> Result<(), CliError> {
     let json = serde_json::to_string_pretty(result).unwrap_or_default() + "\n";
-    let text = if args.json { json.clone() } else { table };
+    let text = match (args.json, args.quiet) {
+        (true, _) => json.clone(),
+        (false, true) => String::new(),
+        (false, false) => table,
+    };
     let files = [
         (format!("{stem}.json"), json.into_bytes()),
         (format!("{stem}.csv"), csv),
@@ -522,6 +529,17 @@ pub fn main() -> i32 {
     // Ctrl-C or SIGTERM: runs stop at their next wave, their staging folder is
     // removed, and the command says so (exit 130).
     let _ = ctrlc::set_handler(crate::engine::request_stop);
+    // Studies and --explain draw a bar of runs on a terminal, never into a pipe.
+    let quiet = match &cli.command {
+        Some(Command::Sweep(a)) => a.study.quiet,
+        Some(Command::Sensitivity(a)) => a.study.quiet,
+        Some(Command::GoalSeek(a)) => a.study.quiet,
+        Some(Command::Compare(a)) => a.json || a.csv || a.markdown,
+        _ => true,
+    };
+    if !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        crate::progress::enable();
+    }
     let result = match cli.command {
         None => run::run(RunArgs::default(), true),
         Some(Command::Run(args)) => run::run(args, false),
@@ -538,6 +556,7 @@ pub fn main() -> i32 {
         Some(Command::Completions(args)) => completions(&args),
         Some(Command::Manpage) => manpage(),
     };
+    crate::progress::end();
     // A stop request ends every command the same way, whatever error the
     // interrupted work surfaced as (a study's, a comparison's, a run's):
     // staging folders and temporary files are gone by now (dropped on the way out).

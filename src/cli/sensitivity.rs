@@ -8,7 +8,14 @@ use crate::analysis::{sobol, tornado};
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
     let study = args.study.study(None)?;
-    let dir = args.study.folder(&study, "sensitivity")?;
+    // Tornado and Sobol studies of one scenario get folders of their own
+    // (results/<name>-sensitivity and results/<name>-sobol), so one never
+    // stands in the way of the other.
+    let command = match args.method {
+        SensitivityMethod::Tornado => "sensitivity",
+        SensitivityMethod::Sobol => "sobol",
+    };
+    let dir = args.study.folder(&study, command)?;
     check_folder(&dir, args.study.force)?;
     let metrics = parse_metrics(&args.metrics)?;
     match args.method {

@@ -148,6 +148,7 @@ fn run_all_subsets(
             keys.join(", ")
         )));
     }
+    crate::progress::begin(1 << units.len(), "runs");
     (0..(1usize << units.len()))
         .map(|subset| {
             let mut variant = base.clone();
@@ -161,6 +162,7 @@ fn run_all_subsets(
             })?;
             let summary = crate::simulate(&scenario, config)
                 .map_err(|e| CompareError::Failed(e.to_string()))?;
+            crate::progress::advance(1);
             let names = summary
                 .targets
                 .iter()
