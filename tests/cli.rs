@@ -967,3 +967,32 @@ fn one_path_has_no_standard_deviation() {
     // compare and report read it back.
     common::xuhui_ok(work.path(), &["report", "one"]);
 }
+
+/// goal-seek on an assumption that does not feed the target says so.
+#[test]
+fn goal_seek_on_an_assumption_that_does_not_move_the_target_says_so() {
+    let work = tempfile::tempdir().unwrap();
+    let output = xuhui(
+        work.path(),
+        &[
+            "goal-seek",
+            "--vary",
+            "series.digital_economy.mean_growth",
+            "--target",
+            "rental_housing",
+            "--probability",
+            "0.5",
+            "--paths",
+            "2000",
+            "--out",
+            "g",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not move `rental_housing`"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(entries(work.path()).is_empty());
+}

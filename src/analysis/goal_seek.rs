@@ -81,6 +81,14 @@ pub fn goal_seek(
         Ok(p)
     };
     let (p_low, p_high) = (probability_at(low)?, probability_at(high)?);
+    // On common random numbers an assumption that feeds the target moves its
+    // probability between the ends of any sensible range; one that does not
+    // leaves it exactly where it was.
+    if p_low == p_high {
+        return Err(AnalysisError::Input(format!(
+            "{key} does not move `{target}`: it is met with probability {p_low:.4} at both {low} and {high} (the same paths); choose an assumption that feeds it (`xuhui-sim sensitivity` shows which do) or a wider --range"
+        )));
+    }
     if (p_low - goal) * (p_high - goal) > 0.0 {
         return Err(AnalysisError::Input(format!(
             "no value of {key} in [{low}, {high}] meets `{target}` with probability {goal}: it is met with probability {p_low:.4} at {low} and {p_high:.4} at {high}; widen --range or lower the goal"
@@ -189,7 +197,7 @@ pub fn table(result: &GoalSeek) -> String {
         result.paths,
         result.seed,
         result.target,
-        result.target_label,
+        crate::output::table::terminal_safe(&result.target_label),
         result.probability_wanted * 100.0,
         result.key,
         number(result.value, 5),
