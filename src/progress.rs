@@ -36,6 +36,9 @@ pub fn begin(total: u64, what: &str) {
 
 /// Adds `n` done units to the bar, if one is drawn.
 pub fn advance(n: u64) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
     if let Ok(slot) = BAR.lock() {
         if let Some(bar) = slot.as_ref() {
             bar.inc(n);

@@ -161,33 +161,11 @@ fn fields(out: &mut String, indent: usize, rows: &[(&str, String)]) {
     }
 }
 
-/// An aligned table under a header, indented by two spaces; every cell is
-/// made terminal-safe before it is measured.
+/// An aligned table under a header (the compare and study tables' layout,
+/// terminal-safe), indented by two spaces.
 fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| row.iter().map(|cell| safe(cell)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| UnicodeWidthStr::width(*h)).collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(UnicodeWidthStr::width(cell.as_str()));
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let joined: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| pad(cell, *w))
-            .collect();
-        format!("  {}", joined.join("  "))
-    };
-    let header: Vec<String> = header.iter().map(|h| h.to_string()).collect();
-    push_line(out, &line(&header));
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    push_line(out, &line(&rule));
-    for row in &rows {
-        push_line(out, &line(row));
+    for line in crate::compare::render::table::aligned(header, rows).lines() {
+        push_line(out, &format!("  {line}"));
     }
 }
 
