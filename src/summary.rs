@@ -27,6 +27,9 @@ pub struct Summary {
     pub targets: Vec<TargetSummary>,
     /// Probability that every target of a year is met in the same path.
     pub all_targets: Vec<JointSummary>,
+    /// Per year and group (`all`, `seed`): how many targets are met together.
+    #[serde(default)]
+    pub targets_met: Vec<TargetsMet>,
     pub diagnostics: Diagnostics,
     /// The per-path outcomes file, when the run kept one.
     #[serde(default)]
@@ -73,12 +76,23 @@ pub struct RunInfo {
     pub sampling: String,
     pub threads: usize,
     pub version: String,
+    /// The model the numbers come from ("v2"; docs/model.md, "v1 → v2").
+    #[serde(default = "model_v1")]
+    pub model: String,
     pub seconds: f64,
     pub block_paths: u64,
     pub quantile_method: String,
     /// With `--precision`: the goal and whether the run reached it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub precision: Option<PrecisionReport>,
+}
+
+/// The model version this build simulates.
+pub const MODEL: &str = "v2";
+
+/// The model of a result set written before `run.model` existed.
+fn model_v1() -> String {
+    "v1".into()
 }
 
 /// The precision goal of a run in rounds, and what it reached.
@@ -259,6 +273,33 @@ pub struct JointSummary {
     pub met_paths: u64,
 }
 
+/// The count of targets met together in one year, for all of its targets or
+/// the article's own (docs/model.md, "Targets and the count met").
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct TargetsMet {
+    pub year: i32,
+    /// `all`, or `seed` for the targets whose source is the article.
+    pub group: String,
+    /// Number of targets in the group.
+    pub targets: usize,
+    /// Target names, in file order.
+    pub names: Vec<String>,
+    /// Expected number met (mean of the per-path count).
+    pub expected: f64,
+    /// Its Monte Carlo standard error: sample sd of the count / sqrt(paths).
+    #[serde(serialize_with = "nan_as_null", deserialize_with = "null_as_nan")]
+    pub expected_se: f64,
+    /// `at_least[k]` = P(at least k of the group met), k = 0 … targets.
+    pub at_least: Vec<f64>,
+    /// P(every target of the group met on the same path), and its Monte Carlo 95 % interval.
+    pub all_met: f64,
+    pub all_met_ci95: [f64; 2],
+    /// Whether the programme deliveries behind these targets are drawn
+    /// independently or tied by `[execution]`: "independent", "execution",
+    /// or "partly execution" when only some of them are tied.
+    pub deliveries: String,
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Diagnostics {
     /// Growth or inflation draws at or below -99 % (or above +1000 %) that were clamped to that bound.
@@ -430,6 +471,91 @@ pub fn summarize(
             }
         })
         .collect();
+    // Which of a group's programme targets have deliveries tied by [execution].
+    let tied = |targets: &[usize]| -> &'static str {
+        let programme_of = |i: usize| {
+            let metric = &scenario.targets[i].metric;
+            scenario.programmes.iter().position(|p| {
+                metric
+                    .strip_prefix(p.name.as_str())
+                    .is_some_and(|rest| rest == ".delivered" || rest == ".ratio")
+            })
+        };
+        let flags: Vec<bool> = targets
+            .iter()
+            .filter_map(|&i| programme_of(i))
+            .map(|p| model.programmes[p].in_execution)
+            .collect();
+        if flags.is_empty() || flags.iter().all(|&f| !f) {
+            "independent"
+        } else if flags.iter().all(|&f| f) {
+            "execution"
+        } else {
+            "partly execution"
+        }
+    };
+    let targets_met = totals
+        .target_years
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let size = group.targets.len();
+            let histogram = &totals.counts.met_histogram[group.offset..group.offset + size + 1];
+            let total = n.max(1) as f64;
+            let mut at_least = vec![0.0; size + 1];
+            let mut tail = 0u64;
+            for k in (0..=size).rev() {
+                tail += histogram[k];
+                at_least[k] = tail as f64 / total;
+            }
+            let sum: f64 = histogram
+                .iter()
+                .enumerate()
+                .map(|(k, &c)| k as f64 * c as f64)
+                .sum();
+            let expected = sum / total;
+            let squares: f64 = histogram
+                .iter()
+                .enumerate()
+                .map(|(k, &c)| (k as f64 - expected).powi(2) * c as f64)
+                .sum();
+            let expected_se = if n < 2 {
+                f64::NAN
+            } else {
+                (squares / (n - 1) as f64).sqrt() / (n as f64).sqrt()
+            };
+            let met = totals.counts.all_met[g];
+            let (lo, hi) = if batch_means {
+                let slot = model.value_count + model.targets.len() + g;
+                batch_interval(
+                    met as f64 / n as f64,
+                    batches.standard_error(slot, met as f64 / n as f64, n),
+                    t95,
+                )
+            } else {
+                wilson_interval(met, n, Z95)
+            };
+            TargetsMet {
+                year: group.year,
+                group: group.name().into(),
+                targets: size,
+                names: group
+                    .targets
+                    .iter()
+                    .map(|&i| scenario.targets[i].name.clone())
+                    .collect(),
+                expected,
+                expected_se,
+                at_least,
+                all_met: met as f64 / n as f64,
+                all_met_ci95: [lo, hi],
+                deliveries: tied(&group.targets).into(),
+            }
+        })
+        .collect::<Vec<TargetsMet>>();
+    let mut targets_met = targets_met;
+    targets_met.sort_by_key(|m| (m.year, m.group != "all"));
     Summary {
         format: FORMAT.into(),
         scenario: ScenarioInfo {
@@ -446,6 +572,7 @@ pub fn summarize(
             sampling: sampling.into(),
             threads: totals.threads,
             version: env!("CARGO_PKG_VERSION").into(),
+            model: MODEL.into(),
             seconds: totals.seconds,
             block_paths: BLOCK_PATHS,
             quantile_method: QUANTILE_METHOD.into(),
@@ -454,6 +581,7 @@ pub fn summarize(
         metrics,
         targets,
         all_targets,
+        targets_met,
         diagnostics: Diagnostics {
             clamped_draws: totals.counts.clamped_draws,
             correlation_repair: scenario.correlation_repair,

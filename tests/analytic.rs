@@ -572,3 +572,372 @@ at_least = 300
         );
     }
 }
+
+// ---- model v2 (docs/model.md) -----------------------------------------------
+
+/// A member `a` (GDP's only series) whose trend is uncertain, U(0.02, 0.08),
+/// with shocks of sd 0.01; `r` follows nominal GDP through a growth link
+/// (elasticity 1.5 around 0.05) and `s` through a shock link (1.5).
+const LINKED: &str = r#"[series.a]
+base = 100
+mean_growth = { dist = "uniform", min = 0.02, max = 0.08 }
+volatility = 0.01
+gdp_share = 1.0
+[series.r]
+base = 250
+mean_growth = 0.06
+links = { gdp = { elasticity = 1.5, around = 0.05 } }
+[series.s]
+base = 250
+mean_growth = 0.06
+links = { gdp = 1.5 }
+"#;
+
+/// A growth link carries the linked node's uncertain trend: g_r = 0.06 +
+/// 1.5 (mu_a + 0.01 e - 0.05), mean 0.06 + 1.5 (0.05 - 0.05) = 0.06, sd 1.5
+/// sqrt(0.06²/12 + 0.01²). A shock link passes only the surprise: g_s = 0.06
+/// + 1.5 * 0.01 e, sd 0.015, whatever the trend.
+#[test]
+fn a_growth_link_carries_the_trend_and_a_shock_link_only_the_surprise() {
+    let s = run(&format!("{HEADER}{LINKED}"));
+    let r = metric(&s, "r.growth", 2024);
+    let sd_r = 1.5 * (0.06f64.powi(2) / 12.0 + 0.01f64.powi(2)).sqrt();
+    close("growth link mean", r.mean, 0.06, r.mean_se);
+    close(
+        "growth link sd",
+        r.sd,
+        sd_r,
+        sd_r / (2.0 * PATHS as f64).sqrt(),
+    );
+    let g = metric(&s, "s.growth", 2024);
+    close("shock link mean", g.mean, 0.06, g.mean_se);
+    close(
+        "shock link sd",
+        g.sd,
+        0.015,
+        0.015 / (2.0 * PATHS as f64).sqrt(),
+    );
+    // Raising the member's trend raises the growth-linked series one and a half for one.
+    let faster = run_with(
+        &format!("{HEADER}{LINKED}"),
+        &["series.a.mean_growth=0.08".to_string()],
+    );
+    let r_fast = metric(&faster, "r.growth", 2024);
+    close(
+        "growth link, faster economy",
+        r_fast.mean,
+        0.06 + 1.5 * 0.03,
+        r_fast.mean_se,
+    );
+}
+
+/// Own shocks persist, links do not: with `b` (shocks sd 0.03) and `r`
+/// (persistence 0.5, shocks sd 0.02, shock link 0.8 to `b`), growth of `r` in
+/// year two is mu + 0.5 * 0.02 e1 + 0.02 e2 + 0.8 * 0.03 eb2, of variance
+/// 0.02² (1 + 0.25) + (0.8 * 0.03)².
+#[test]
+fn persistence_applies_to_own_shocks_only() {
+    let text = format!(
+        r#"{HEADER}
+[series.b]
+base = 100
+mean_growth = 0.05
+volatility = 0.03
+[series.r]
+base = 100
+mean_growth = 0.04
+persistence = 0.5
+volatility = 0.02
+links = {{ b = 0.8 }}
+"#
+    );
+    let s = run(&text);
+    let g2 = metric(&s, "r.growth", 2025);
+    let sd = (0.02f64.powi(2) * 1.25 + (0.8f64 * 0.03).powi(2)).sqrt();
+    close("year-two sd", g2.sd, sd, sd / (2.0 * PATHS as f64).sqrt());
+    close("year-two mean", g2.mean, 0.04, g2.mean_se);
+}
+
+/// A downturn forced in 2024 moves growth by its shift that year only: with
+/// persistence 0.8, 2024 mean growth is mu - 0.04 and 2025 (recovery certain) mu.
+#[test]
+fn a_forced_downturn_shift_does_not_persist() {
+    let text = format!(
+        r#"{HEADER}
+[series.a]
+base = 100
+mean_growth = 0.05
+persistence = 0.8
+volatility = 0.01
+[regime]
+downturn_probability = 0.0
+recovery_probability = 1.0
+shift = {{ a = -0.04 }}
+force = {{ 2024 = "downturn" }}
+"#
+    );
+    let s = run(&text);
+    assert_eq!(metric(&s, "regime.downturn", 2024).mean, 1.0);
+    assert_eq!(metric(&s, "regime.downturn", 2025).mean, 0.0);
+    let g1 = metric(&s, "a.growth", 2024);
+    let g2 = metric(&s, "a.growth", 2025);
+    close("2024 mean", g1.mean, 0.01, g1.mean_se);
+    close("2025 mean", g2.mean, 0.05, g2.mean_se);
+}
+
+/// Members linked to prices (growth link, elasticity 1, around 0.02) make
+/// nominal growth follow the deflator and leave real growth where it was:
+/// nominal = 0.04 + pi, real = 0.04 / (1 + pi), mean 0.04 (1 + sd²) to
+/// second order; `gdp.level` = 3000 (1 + nominal).
+#[test]
+fn a_deflator_leaves_real_growth_unchanged_when_members_link_to_prices() {
+    let text = format!(
+        r#"{HEADER}
+[gdp]
+base = 3000
+growth_base = 0.055
+[prices]
+inflation = {{ dist = "normal", mean = 0.0, sd = 0.01 }}
+[series.a]
+base = 100
+mean_growth = 0.06
+volatility = 0.0
+gdp_share = 1.0
+links = {{ prices = {{ elasticity = 1.0, around = 0.02 }} }}
+"#
+    );
+    let s = run(&text);
+    let real = metric(&s, "gdp.growth", 2024);
+    let nominal = metric(&s, "gdp.nominal_growth", 2024);
+    close("nominal mean", nominal.mean, 0.04, nominal.mean_se);
+    close(
+        "nominal sd",
+        nominal.sd,
+        0.01,
+        0.01 / (2.0 * PATHS as f64).sqrt(),
+    );
+    close("real mean", real.mean, 0.04 * (1.0 + 1e-4), real.mean_se);
+    assert!(real.sd < 0.0005, "real growth barely moves: sd {}", real.sd);
+    let level = metric(&s, "gdp.level", 2024);
+    close("gdp.level", level.mean, 3000.0 * 1.04, level.mean_se);
+}
+
+/// Twelve candidates at p 0.9 for a plan of 10, in a forced downturn that
+/// thins p by 20 %: delivered ~ binomial(12, 0.72), whole items.
+#[test]
+fn a_binomial_over_candidates_thinned_by_a_downturn() {
+    let text = format!(
+        r#"{HEADER}
+[regime]
+downturn_probability = 0.0
+recovery_probability = 1.0
+force = {{ 2024 = "downturn" }}
+[programme.towers]
+year = 2024
+planned = 10
+delivery = {{ dist = "binomial", p = 0.9, n = 12 }}
+downturn_effect = -0.2
+[[target]]
+name = "ten"
+metric = "towers.delivered"
+year = 2024
+at_least = 10
+"#
+    );
+    let s = run(&text);
+    let p = binomial_at_least(12, 0.72, 10);
+    close(
+        "P(>= 10 of 12)",
+        target(&s, "ten").probability,
+        p,
+        proportion_se(p),
+    );
+    let delivered = metric(&s, "towers.delivered", 2024);
+    close("mean count", delivered.mean, 12.0 * 0.72, delivered.mean_se);
+    assert_eq!(delivered.max.fract(), 0.0, "whole items");
+    let ratio = metric(&s, "towers.ratio", 2024);
+    close("mean ratio", ratio.mean, 0.864, ratio.mean_se);
+}
+
+/// A truncated normal delivery, N(1, 0.15²) on [0.9, 1.2]: mean
+/// 1 + 0.15 (φ(a) - φ(b)) / (Φ(b) - Φ(a)) and P(ratio >= 1) = (Φ(b) - Φ(0)) / (Φ(b) - Φ(a)),
+/// a = -2/3, b = 4/3.
+#[test]
+fn a_truncated_normal_has_the_truncated_mean_and_tail() {
+    let text = format!(
+        r#"{HEADER}
+[programme.repair]
+year = 2024
+planned = 100
+delivery = {{ dist = "normal", mean = 1.0, sd = 0.15, lower = 0.9, upper = 1.2 }}
+[[target]]
+name = "plan"
+metric = "repair.ratio"
+year = 2024
+at_least = 1.0
+"#
+    );
+    let s = run(&text);
+    let n = Normal::new(0.0, 1.0).unwrap();
+    let pdf = |z: f64| (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    let (a, b) = (-2.0 / 3.0, 4.0 / 3.0);
+    let mass = n.cdf(b) - n.cdf(a);
+    let mean = 1.0 + 0.15 * (pdf(a) - pdf(b)) / mass;
+    let p = (n.cdf(b) - 0.5) / mass;
+    let ratio = metric(&s, "repair.ratio", 2024);
+    close("truncated mean", ratio.mean, mean, ratio.mean_se);
+    assert!(
+        ratio.min >= 0.9 && ratio.max <= 1.2,
+        "{} {}",
+        ratio.min,
+        ratio.max
+    );
+    close(
+        "P(ratio >= 1)",
+        target(&s, "plan").probability,
+        p,
+        proportion_se(p),
+    );
+}
+
+/// A pipeline: completions ~ binomial(signed, 0.6) with signed ~ binomial(600,
+/// 0.85), mean 600 * 0.85 * 0.6 = 306; a continuous pipeline's mean is the
+/// product of the means, 510 * 0.95.
+#[test]
+fn a_pipeline_delivers_from_what_its_source_delivered() {
+    let text = format!(
+        r#"{HEADER}
+[programme.signed]
+year = 2024
+planned = 500
+delivery = {{ dist = "binomial", p = 0.85, n = 600 }}
+[programme.completed]
+year = 2025
+planned = {{ programme = "signed" }}
+delivery = {{ dist = "binomial", p = 0.6 }}
+[programme.handed_over]
+year = 2025
+planned = {{ programme = "signed" }}
+delivery = {{ dist = "uniform", min = 0.9, max = 1.0 }}
+"#
+    );
+    let s = run(&text);
+    let completed = metric(&s, "completed.delivered", 2025);
+    close("pipeline mean", completed.mean, 306.0, completed.mean_se);
+    // Var = E[n] p q + Var(n) p² = 510 * 0.24 + 76.5 * 0.36.
+    let sd = (510.0f64 * 0.24 + 76.5 * 0.36).sqrt();
+    close(
+        "pipeline sd",
+        completed.sd,
+        sd,
+        sd / (2.0 * PATHS as f64).sqrt(),
+    );
+    let handed = metric(&s, "handed_over.delivered", 2025);
+    close(
+        "continuous pipeline mean",
+        handed.mean,
+        510.0 * 0.95,
+        handed.mean_se,
+    );
+}
+
+/// Two programmes under `[execution]` with correlation rho, each target at
+/// its delivery's median (a uniform and a symmetric PERT): P(both) = 1/4 +
+/// asin(rho)/(2 pi), each alone 1/2; the count met has mean 1, and P(at least
+/// 1) = 1 - P(neither) = 1 - P(both) (the medians are symmetric).
+const EXECUTION: &str = r#"[programme.one]
+year = 2024
+planned = 100
+delivery = { dist = "uniform", min = 0.5, max = 1.5 }
+[programme.two]
+year = 2024
+planned = 100
+delivery = { dist = "pert", min = 0.8, mode = 1.0, max = 1.2 }
+[execution]
+correlation = 0.5
+[[target]]
+name = "one"
+metric = "one.delivered"
+year = 2024
+at_least = 100
+source = "seed: a figure"
+[[target]]
+name = "two"
+metric = "two.delivered"
+year = 2024
+at_least = 100
+"#;
+
+fn check_execution(s: &Summary, se_of: impl Fn(&TargetSummary) -> f64) {
+    let both = 0.25 + 0.5f64.asin() / (2.0 * std::f64::consts::PI);
+    for name in ["one", "two"] {
+        let t = target(s, name);
+        close(&format!("P({name})"), t.probability, 0.5, se_of(t));
+    }
+    let met = s
+        .targets_met
+        .iter()
+        .find(|m| m.year == 2024 && m.group == "all")
+        .expect("a count for 2024");
+    assert_eq!(met.targets, 2);
+    assert_eq!(met.deliveries, "execution");
+    close(
+        "P(both)",
+        met.all_met,
+        both,
+        proportion_se(both).max((met.all_met_ci95[1] - met.all_met_ci95[0]) / (2.0 * 1.96)),
+    );
+    close(
+        "at_least[2]",
+        met.at_least[2],
+        both,
+        proportion_se(both) * 2.0,
+    );
+    // Neither met has the same probability as both (the medians are symmetric).
+    close(
+        "P(at least 1)",
+        met.at_least[1],
+        1.0 - both,
+        proportion_se(both) * 2.0,
+    );
+    close("expected count", met.expected, 1.0, 4.0 * met.expected_se);
+    assert_eq!(met.at_least[0], 1.0);
+    let seed = s
+        .targets_met
+        .iter()
+        .find(|m| m.year == 2024 && m.group == "seed")
+        .expect("a seed group");
+    assert_eq!(seed.names, vec!["one".to_string()]);
+}
+
+#[test]
+fn programmes_under_execution_slip_together() {
+    let s = run(&format!("{HEADER}{EXECUTION}"));
+    check_execution(&s, |t| proportion_se(t.probability));
+    // rho = 0: independent, P(both) = 1/4.
+    let free = run_with(
+        &format!("{HEADER}{EXECUTION}"),
+        &["execution.correlation=0".to_string()],
+    );
+    let met = &free.targets_met[0];
+    close("P(both), rho 0", met.all_met, 0.25, proportion_se(0.25));
+}
+
+/// The copula keeps its closed form under every sampling design.
+#[test]
+fn execution_holds_under_every_design() {
+    for sampling in ["antithetic", "lhs", "sobol"] {
+        let s = run_sampled(&format!("{HEADER}{EXECUTION}"), sampling, 131_072, 7);
+        check_execution(&s, |t| interval_se(t).max(proportion_se(0.5) * 0.05));
+    }
+}
+
+fn run_with(text: &str, sets: &[String]) -> Summary {
+    let scenario = load_str(text, "analytic.toml", sets).unwrap_or_else(|e| panic!("{e}"));
+    let config = RunConfig {
+        paths: PATHS,
+        seed: 20240101,
+        threads: None,
+    };
+    xuhui_sim::simulate(&scenario, &config).expect("runs")
+}

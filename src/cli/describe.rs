@@ -247,7 +247,19 @@ fn render_text(s: &Scenario, metrics: &[MetricDef]) -> String {
             let links: Vec<String> = x
                 .links
                 .iter()
-                .map(|(to, p)| format!("{to} {}", param_text(p, "")))
+                .map(|l| match l.around {
+                    Some(around) => format!(
+                        "{} {} per point of its growth above {}",
+                        l.to,
+                        param_text(&l.elasticity, ""),
+                        number(around)
+                    ),
+                    None => format!(
+                        "{} {} per point of its surprise",
+                        l.to,
+                        param_text(&l.elasticity, "")
+                    ),
+                })
                 .collect();
             rows.push(("links", links.join("\n")));
         }
@@ -541,6 +553,9 @@ struct SeriesJson {
 struct LinkJson {
     to: String,
     elasticity: ParamJson,
+    /// A growth link's reference growth; absent for a shock link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    around: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -656,9 +671,10 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
             links: x
                 .links
                 .iter()
-                .map(|(to, p)| LinkJson {
-                    to: to.clone(),
-                    elasticity: param_json(p),
+                .map(|l| LinkJson {
+                    to: l.to.clone(),
+                    elasticity: param_json(&l.elasticity),
+                    around: l.around,
                 })
                 .collect(),
         })

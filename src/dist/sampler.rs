@@ -50,7 +50,24 @@ pub enum Sampler {
         sigma_right: f64,
         left_probability: f64,
     },
+    /// A truncated distribution: by rejection from the untruncated sampler
+    /// when the bounds keep at least half the mass (at most two tries on
+    /// average), otherwise by the inverse distribution function between the
+    /// bounds' levels. Both are exact.
+    Truncated {
+        inner: Box<Sampler>,
+        dist: Box<Dist>,
+        lower: f64,
+        upper: f64,
+        /// `F(lower)` and `F(upper) - F(lower)` of the untruncated distribution.
+        low_level: f64,
+        mass: f64,
+    },
 }
+
+/// Rejection tries before a truncated draw falls back to inversion (the
+/// chance of needing them is below 2^-64 when half the mass is kept).
+const REJECTION_TRIES: u32 = 64;
 
 impl Sampler {
     /// Prepares a validated distribution; `None` for `binomial`, which needs a count.
@@ -98,6 +115,24 @@ impl Sampler {
                 max,
             } => Self::scaled_beta(alpha, beta, min, max - min).map_err(|e| fail(&e))?,
             Dist::Binomial { .. } => return Ok(None),
+            Dist::Truncated {
+                ref inner,
+                lower,
+                upper,
+            } => {
+                let Some(inner_sampler) = Sampler::new(inner)? else {
+                    return Ok(None);
+                };
+                let low_level = inner.cdf(lower);
+                Sampler::Truncated {
+                    inner: Box::new(inner_sampler),
+                    dist: inner.clone(),
+                    lower,
+                    upper,
+                    low_level,
+                    mass: inner.cdf(upper) - low_level,
+                }
+            }
             Dist::TwoPieceNormal {
                 mode,
                 sigma_left,
@@ -172,6 +207,25 @@ impl Sampler {
                 } else {
                     mode + sigma_right * z.abs()
                 }
+            }
+            Sampler::Truncated {
+                inner,
+                dist,
+                lower,
+                upper,
+                low_level,
+                mass,
+            } => {
+                if *mass >= 0.5 {
+                    for _ in 0..REJECTION_TRIES {
+                        let x = inner.sample(rng);
+                        if x >= *lower && x <= *upper {
+                            return x;
+                        }
+                    }
+                }
+                let u: f64 = rng.random();
+                dist.quantile(low_level + u * mass).clamp(*lower, *upper)
             }
         }
     }

@@ -11,8 +11,11 @@ pub struct CountState {
     pub sketches: Vec<QuantileSketch>,
     /// Paths that met each target.
     pub met: Vec<u64>,
-    /// Paths that met every target of each target year (see [`TargetYears`]).
+    /// Paths that met every target of each group of the count met (see [`TargetYears`]).
     pub all_met: Vec<u64>,
+    /// Per group, paths that met exactly k of its targets, for k = 0 … its
+    /// size, the groups' histograms one after another.
+    pub met_histogram: Vec<u64>,
     pub clamped_draws: u64,
 }
 
@@ -23,7 +26,8 @@ impl CountState {
                 .map(|_| QuantileSketch::new())
                 .collect(),
             met: vec![0; model.targets.len()],
-            all_met: vec![0; years.years.len()],
+            all_met: vec![0; years.groups.len()],
+            met_histogram: vec![0; years.histogram_len()],
             clamped_draws: 0,
         }
     }
@@ -41,6 +45,9 @@ impl CountState {
             *a += b;
         }
         for (a, b) in self.all_met.iter_mut().zip(&other.all_met) {
+            *a += b;
+        }
+        for (a, b) in self.met_histogram.iter_mut().zip(&other.met_histogram) {
             *a += b;
         }
         self.clamped_draws += other.clamped_draws;
@@ -103,7 +110,7 @@ impl Batches {
 
 impl BlockSums {
     pub fn new(model: &Model) -> Self {
-        let years = TargetYears::new(model).years.len();
+        let years = TargetYears::new(model).groups.len();
         BlockSums {
             paths: 0,
             moments: vec![Moments::default(); model.value_count],
@@ -147,11 +154,41 @@ impl BlockSums {
     }
 }
 
-/// The distinct years of the targets, and each target's position among them.
+/// The distinct years of the targets, each target's position among them,
+/// and the groups whose targets met are counted path by path
+/// (docs/model.md, "Targets and the count met").
 #[derive(Clone, Debug)]
 pub struct TargetYears {
     pub years: Vec<i32>,
     pub of_target: Vec<usize>,
+    /// The groups: first `all` of each year (group `y` is year `y`'s), then
+    /// `seed` (the article's own targets) of each year that has any.
+    pub groups: Vec<MetGroup>,
+    /// Each target's `seed` group, if it is a seed target.
+    pub seed_group_of_target: Vec<Option<usize>>,
+}
+
+/// One year's targets, all of them or the article's own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetGroup {
+    pub year: i32,
+    /// `true` for the group of seed targets, `false` for all.
+    pub seed: bool,
+    /// Target indices.
+    pub targets: Vec<usize>,
+    /// Where its histogram starts in [`CountState::met_histogram`].
+    pub offset: usize,
+}
+
+impl MetGroup {
+    /// `all` or `seed`.
+    pub fn name(&self) -> &'static str {
+        if self.seed {
+            "seed"
+        } else {
+            "all"
+        }
+    }
 }
 
 impl TargetYears {
@@ -159,12 +196,53 @@ impl TargetYears {
         let mut years: Vec<i32> = model.targets.iter().map(|t| t.year).collect();
         years.sort_unstable();
         years.dedup();
-        let of_target = model
+        let of_target: Vec<usize> = model
             .targets
             .iter()
             .map(|t| years.iter().position(|&y| y == t.year).unwrap_or(0))
             .collect();
-        TargetYears { years, of_target }
+        let mut groups: Vec<MetGroup> = Vec::new();
+        let mut offset = 0;
+        let mut push = |year: i32, seed: bool, targets: Vec<usize>, groups: &mut Vec<MetGroup>| {
+            let size = targets.len() + 1;
+            groups.push(MetGroup {
+                year,
+                seed,
+                targets,
+                offset,
+            });
+            offset += size;
+        };
+        for &year in &years {
+            let all = (0..model.targets.len())
+                .filter(|&i| model.targets[i].year == year)
+                .collect();
+            push(year, false, all, &mut groups);
+        }
+        let mut seed_group_of_target = vec![None; model.targets.len()];
+        for &year in &years {
+            let seed: Vec<usize> = (0..model.targets.len())
+                .filter(|&i| model.targets[i].year == year && model.targets[i].seed)
+                .collect();
+            if seed.is_empty() {
+                continue;
+            }
+            for &i in &seed {
+                seed_group_of_target[i] = Some(groups.len());
+            }
+            push(year, true, seed, &mut groups);
+        }
+        TargetYears {
+            years,
+            of_target,
+            groups,
+            seed_group_of_target,
+        }
+    }
+
+    /// Length of the groups' histograms together.
+    pub fn histogram_len(&self) -> usize {
+        self.groups.iter().map(|g| g.targets.len() + 1).sum()
     }
 }
 
@@ -185,23 +263,22 @@ impl Columns<'_> {
 }
 
 /// Adds the target outcomes of a block of paths, target by target (each
-/// target's column in path order, branch-free). `year_ok` is scratch space:
-/// whether each path met every target so far, per target year.
+/// target's column in path order, branch-free). `met_count` is scratch space:
+/// how many targets of each group each path met so far.
 pub fn add_targets(
     model: &Model,
     years: &TargetYears,
     block: Columns<'_>,
     counts: &mut CountState,
     sums: &mut BlockSums,
-    year_ok: &mut Vec<u8>,
+    met_count: &mut Vec<u16>,
 ) {
     const LANES: usize = 4;
     let paths = block.paths;
-    year_ok.clear();
-    year_ok.resize(years.years.len() * paths, 1);
+    met_count.clear();
+    met_count.resize(years.groups.len() * paths, 0);
     for (i, target) in model.targets.iter().enumerate() {
         let column = block.column(target.value_index);
-        let ok = &mut year_ok[years.of_target[i] * paths..][..paths];
         let (at_least, threshold) = match target.bound {
             crate::scenario::Bound::AtLeast(t) => (true, t),
             crate::scenario::Bound::AtMost(t) => (false, t),
@@ -209,42 +286,65 @@ pub fn add_targets(
         // Lane `j` takes the paths `j mod LANES`; the lanes are added in a fixed order.
         let mut met = [0u64; LANES];
         let mut shortfall = [0.0; LANES];
-        let mut add = |lane: usize, value: f64, ok: &mut u8| {
-            let (is_met, gap) = if at_least {
-                (value >= threshold, threshold - value)
-            } else {
-                (value <= threshold, value - threshold)
-            };
-            met[lane] += u64::from(is_met);
-            *ok &= u8::from(is_met);
-            shortfall[lane] += if is_met { 0.0 } else { gap.max(0.0) };
-        };
-        let mut values = column.chunks_exact(LANES);
-        let mut oks = ok.chunks_exact_mut(LANES);
-        for (values, oks) in (&mut values).zip(&mut oks) {
-            for lane in 0..LANES {
-                add(lane, values[lane], &mut oks[lane]);
-            }
-        }
-        for (lane, (&value, ok)) in values
-            .remainder()
-            .iter()
-            .zip(oks.into_remainder())
-            .enumerate()
         {
-            add(lane, value, ok);
+            let (all, mut seed) = split_groups(
+                met_count,
+                paths,
+                years.of_target[i],
+                years.seed_group_of_target[i],
+            );
+            for (p, &value) in column.iter().enumerate() {
+                let lane = p % LANES;
+                let (is_met, gap) = if at_least {
+                    (value >= threshold, threshold - value)
+                } else {
+                    (value <= threshold, value - threshold)
+                };
+                met[lane] += u64::from(is_met);
+                all[p] += u16::from(is_met);
+                if let Some(seed) = seed.as_deref_mut() {
+                    seed[p] += u16::from(is_met);
+                }
+                shortfall[lane] += if is_met { 0.0 } else { gap.max(0.0) };
+            }
         }
         let met: u64 = met.iter().sum();
         counts.met[i] += met;
         sums.met[i] += met;
         sums.shortfall[i] += (shortfall[0] + shortfall[1]) + (shortfall[2] + shortfall[3]);
     }
-    for (y, ok) in year_ok.chunks_exact(paths.max(1)).enumerate() {
-        let all = ok.iter().map(|&o| u64::from(o)).sum::<u64>();
-        counts.all_met[y] += all;
-        sums.all_met[y] += all;
+    for (g, group) in years.groups.iter().enumerate() {
+        let size = group.targets.len();
+        let histogram = &mut counts.met_histogram[group.offset..group.offset + size + 1];
+        let mut all = 0u64;
+        for &count in &met_count[g * paths..(g + 1) * paths] {
+            let count = usize::from(count);
+            histogram[count] += 1;
+            all += u64::from(count == size);
+        }
+        counts.all_met[g] += all;
+        sums.all_met[g] += all;
     }
     sums.paths += paths as u64;
+}
+
+/// The count rows of groups `all` and `seed` (a later group) of `met_count`.
+fn split_groups(
+    met_count: &mut [u16],
+    paths: usize,
+    all: usize,
+    seed: Option<usize>,
+) -> (&mut [u16], Option<&mut [u16]>) {
+    match seed {
+        None => (&mut met_count[all * paths..(all + 1) * paths], None),
+        Some(seed) => {
+            let (head, tail) = met_count.split_at_mut(seed * paths);
+            (
+                &mut head[all * paths..(all + 1) * paths],
+                Some(&mut tail[..paths]),
+            )
+        }
+    }
 }
 
 /// Adds a block of paths' values metric by metric: one sketch stays in cache

@@ -278,7 +278,7 @@ struct Worker {
     /// [`SUB_BLOCK`] paths' values, column by column: value `i` of the
     /// sub-block's path `j` at `i * SUB_BLOCK + j`.
     columns: Vec<f64>,
-    year_ok: Vec<u8>,
+    met_count: Vec<u16>,
     counts: CountState,
 }
 
@@ -287,7 +287,7 @@ impl Worker {
         Worker {
             workspace: PathWorkspace::new(model),
             columns: vec![0.0; model.value_count * SUB_BLOCK],
-            year_ok: Vec::new(),
+            met_count: Vec::new(),
             counts: CountState::new(model, years),
         }
     }
@@ -336,7 +336,7 @@ impl Worker {
                 block,
                 &mut self.counts,
                 &mut sums,
-                &mut self.year_ok,
+                &mut self.met_count,
             );
             accumulate::add_columns(block, shift, &mut self.counts, &mut sums);
             for (values, &k) in kept_values.iter_mut().zip(kept) {

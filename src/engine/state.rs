@@ -4,14 +4,15 @@
 //! block's floating-point sums are kept apart and folded in block order.
 //!
 //! Layout (little-endian): magic, the block range, counts (per metric value:
-//! count, zeros, min, max, buckets), targets met, all met, clamped draws, then
+//! count, zeros, min, max, buckets), targets met, all met, the histograms of
+//! the count met, clamped draws, then
 //! per block its sums; last, a SHA-256 of everything before it.
 
 use super::{BlockSums, CountState};
 use crate::stats::{Moments, QuantileSketch};
 use sha2::{Digest, Sha256};
 
-const MAGIC: &[u8; 12] = b"XSIMSTATE\x00\x00\x02";
+const MAGIC: &[u8; 12] = b"XSIMSTATE\x00\x00\x03";
 
 /// The state of one shard: its blocks' sums (in order) and its counts.
 #[derive(Clone, Debug)]
@@ -87,7 +88,7 @@ impl ShardState {
                 w.u64(count);
             }
         }
-        for list in [&c.met, &c.all_met] {
+        for list in [&c.met, &c.all_met, &c.met_histogram] {
             w.u64(list.len() as u64);
             list.iter().for_each(|v| w.u64(*v));
         }
@@ -141,10 +142,11 @@ impl ShardState {
             sketches.push(QuantileSketch::from_parts(count, zeros, min, max, &buckets));
         }
         let mut lists = Vec::new();
-        for _ in 0..2 {
+        for _ in 0..3 {
             let n = r.len(limit)?;
             lists.push((0..n).map(|_| r.u64()).collect::<Result<Vec<_>, _>>()?);
         }
+        let met_histogram = lists.pop().unwrap_or_default();
         let all_met = lists.pop().unwrap_or_default();
         let met = lists.pop().unwrap_or_default();
         let clamped_draws = r.u64()?;
@@ -186,6 +188,7 @@ impl ShardState {
                 sketches,
                 met,
                 all_met,
+                met_histogram,
                 clamped_draws,
             },
         })

@@ -49,6 +49,16 @@ pub fn catalogue(s: &Scenario) -> Vec<MetricDef> {
             format!("index ({} = 100)", s.base_year),
             all_years.clone(),
         ));
+        if s.gdp.as_ref().is_some_and(|g| g.base.is_some()) {
+            // In the members' unit (current prices, as the article reports them).
+            let unit = s
+                .series
+                .iter()
+                .find(|x| x.gdp_share.is_some())
+                .map(|x| x.unit.clone())
+                .unwrap_or_default();
+            defs.push(("gdp.level".into(), unit, all_years.clone()));
+        }
     }
     if s.inflation.is_some() {
         defs.push(("prices.inflation".into(), RATIO.into(), all_years.clone()));

@@ -6,9 +6,9 @@ pub mod design;
 pub mod metrics;
 pub mod path;
 
-use crate::dist::{Dist, Sampler};
+use crate::dist::{Dist, FastInverse, Sampler};
 use crate::rng::InputKey;
-use crate::scenario::{check, Bound, Marginal, Param, Scenario};
+use crate::scenario::{check, Bound, Marginal, Param, Scenario, SourceKind};
 use metrics::{catalogue, value_count, MetricDef};
 use nalgebra::DMatrix;
 
@@ -50,6 +50,24 @@ pub struct RandomParam {
     pub dist: Dist,
 }
 
+/// What a link's linked growth is measured from (docs/model.md, "Links").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Reference {
+    /// A growth link: a fixed growth of the linked node.
+    Around(f64),
+    /// A shock link: the linked node's trend on this path.
+    Trend,
+}
+
+/// One compiled link: `elasticity * (growth[node] - reference)`.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkModel {
+    /// A series index, [`Model::gdp_node`] or [`Model::prices_node`].
+    pub node: usize,
+    pub elasticity: ParamRef,
+    pub reference: Reference,
+}
+
 /// One series' compiled parameters and its metric positions.
 #[derive(Clone, Debug)]
 pub struct SeriesModel {
@@ -59,20 +77,21 @@ pub struct SeriesModel {
     pub persistence: ParamRef,
     pub volatility: ParamRef,
     pub shift: ParamRef,
-    /// (node, elasticity): node < series count is a series, == series count is GDP.
-    pub links: Vec<(usize, ParamRef)>,
+    pub links: Vec<LinkModel>,
     pub innovation_key: InputKey,
     pub level_index: usize,
     pub growth_index: usize,
 }
 
-/// GDP as the share-weighted aggregate of its member series (spec 2.2).
+/// GDP as the share-weighted aggregate of its member series (docs/model.md, "GDP and prices").
 #[derive(Clone, Debug)]
 pub struct GdpModel {
     pub members: Vec<(usize, f64)>,
     pub growth_index: usize,
     pub nominal_index: usize,
     pub index_index: usize,
+    /// `[gdp] base` and the position of `gdp.level`, when given.
+    pub level: Option<(ParamRef, usize)>,
 }
 
 /// The GDP deflator's growth, drawn per path and year.
@@ -81,6 +100,8 @@ pub struct InflationModel {
     pub key: InputKey,
     pub sampler: Sampler,
     pub dist: Dist,
+    /// `E[inflation]`: the trend a shock link to `prices` reads.
+    pub mean: f64,
     pub metric_index: usize,
 }
 
@@ -110,29 +131,81 @@ pub struct RegimeModel {
     pub downturn_probability: ParamRef,
     pub recovery_probability: ParamRef,
     pub initial_downturn: bool,
+    /// Per simulated year (index 0 = the first): the state forced by `force`.
+    pub force: Vec<Option<bool>>,
     pub metric_index: usize,
 }
 
 /// How a programme's delivery is drawn.
 #[derive(Clone, Debug)]
 pub enum Delivery {
-    Ratio(Sampler, Dist),
-    /// Count of `planned` items each delivered with probability p; with its
-    /// exact inverse distribution function for designs.
-    Count(rand_distr::Binomial, crate::dist::BinomialInverse),
+    /// A ratio of the plan: its sampler, its distribution (for designs) and a
+    /// fast inverse (for the execution copula).
+    Ratio(Sampler, Dist, FastInverse),
+    /// A count of whole items.
+    Count(CountDelivery),
+}
+
+/// A binomial delivery over `n` candidates (docs/model.md, "Programmes").
+#[derive(Clone, Debug)]
+pub struct CountDelivery {
+    pub p: f64,
+    /// Candidates when the file gives `n`; otherwise the path's plan, rounded.
+    pub n: Option<u64>,
+    /// Prepared draws for the usual case (a fixed count, with and without a
+    /// downturn of a fixed effect).
+    pub normal: Option<PreparedCount>,
+    pub downturn: Option<PreparedCount>,
+}
+
+/// A binomial prepared for both plain draws and inversion.
+#[derive(Clone, Debug)]
+pub struct PreparedCount {
+    pub n: u64,
+    pub p: f64,
+    pub binomial: rand_distr::Binomial,
+    pub inverse: crate::dist::BinomialInverse,
+}
+
+impl PreparedCount {
+    fn new(n: u64, p: f64) -> Result<Self, String> {
+        Ok(PreparedCount {
+            n,
+            p,
+            binomial: rand_distr::Binomial::new(n, p).map_err(|e| e.to_string())?,
+            inverse: crate::dist::BinomialInverse::new(n, p)?,
+        })
+    }
+}
+
+/// Where a programme's plan comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Planned {
+    Param(ParamRef),
+    /// A pipeline: the delivered quantity of programme `index` on the same path.
+    Programme(usize),
 }
 
 /// One programme's compiled form.
 #[derive(Clone, Debug)]
 pub struct ProgrammeModel {
     pub key: InputKey,
-    pub planned: ParamRef,
+    pub planned: Planned,
     pub delivery: Delivery,
     pub downturn_effect: ParamRef,
+    /// Whether `[execution]` ties its delivery to the common factor.
+    pub in_execution: bool,
     /// Years after the base year (1 = the first simulated year).
     pub year_offset: usize,
     pub delivered_index: usize,
     pub ratio_index: usize,
+}
+
+/// The `[execution]` copula's common factor.
+#[derive(Clone, Debug)]
+pub struct ExecutionModel {
+    pub key: InputKey,
+    pub correlation: ParamRef,
 }
 
 /// A target as an index into a path's values and a bound.
@@ -141,6 +214,8 @@ pub struct TargetModel {
     pub value_index: usize,
     pub year: i32,
     pub bound: Bound,
+    /// Whether the target is the article's own (`source` starting with `seed`).
+    pub seed: bool,
 }
 
 /// A scenario ready to simulate.
@@ -153,7 +228,7 @@ pub struct Model {
     pub years: usize,
     pub params: Vec<RandomParam>,
     pub series: Vec<SeriesModel>,
-    /// Node indices in evaluation order (series by index, GDP = series count).
+    /// Node indices in evaluation order (series by index, then GDP, then prices).
     pub order: Vec<usize>,
     pub gdp: Option<GdpModel>,
     pub inflation: Option<InflationModel>,
@@ -161,6 +236,9 @@ pub struct Model {
     pub marginal: MarginalModel,
     pub regime: Option<RegimeModel>,
     pub programmes: Vec<ProgrammeModel>,
+    /// Programme indices in evaluation order (pipelines after their sources).
+    pub programme_order: Vec<usize>,
+    pub execution: Option<ExecutionModel>,
     pub metrics: Vec<MetricDef>,
     pub value_count: usize,
     pub targets: Vec<TargetModel>,
@@ -195,6 +273,16 @@ impl Compiler {
 }
 
 impl Model {
+    /// The node index of GDP in the link graph.
+    pub fn gdp_node(&self) -> usize {
+        self.series.len()
+    }
+
+    /// The node index of prices in the link graph.
+    pub fn prices_node(&self) -> usize {
+        self.series.len() + 1
+    }
+
     /// Compiles a checked scenario. Fails only if a check was bypassed.
     pub fn compile(s: &Scenario) -> Result<Model, String> {
         let metrics = catalogue(s);
@@ -207,27 +295,36 @@ impl Model {
         };
         let first_year = s.base_year + 1;
         let mut compiler = Compiler { params: Vec::new() };
+        let n = s.series.len();
         let node_of = |name: &str| -> usize {
-            if name == "gdp" {
-                s.series.len()
-            } else {
-                s.series
+            match name {
+                "gdp" => n,
+                "prices" => n + 1,
+                _ => s
+                    .series
                     .iter()
                     .position(|x| x.name == name)
-                    .unwrap_or(usize::MAX)
+                    .unwrap_or(usize::MAX),
             }
         };
-        let mut series = Vec::with_capacity(s.series.len());
+        let mut series = Vec::with_capacity(n);
         for x in &s.series {
             let shift = s
                 .regime
                 .as_ref()
-                .and_then(|r| r.shift.iter().find(|(n, _)| *n == x.name))
+                .and_then(|r| r.shift.iter().find(|(name, _)| *name == x.name))
                 .map(|(_, p)| p.clone());
             let links = x
                 .links
                 .iter()
-                .map(|(to, p)| (node_of(to), compiler.param(p)))
+                .map(|l| LinkModel {
+                    node: node_of(&l.to),
+                    elasticity: compiler.param(&l.elasticity),
+                    reference: match l.around {
+                        Some(around) => Reference::Around(around),
+                        None => Reference::Trend,
+                    },
+                })
                 .collect();
             series.push(SeriesModel {
                 base: compiler.param(&x.base),
@@ -250,17 +347,24 @@ impl Model {
             .enumerate()
             .filter_map(|(i, x)| x.gdp_share.map(|w| (i, w)))
             .collect();
+        let gdp_level = s
+            .gdp
+            .as_ref()
+            .and_then(|g| g.base.as_ref())
+            .map(|base| (compiler.param(base), index("gdp.level", first_year)));
         let gdp = (!members.is_empty()).then(|| GdpModel {
             members,
             growth_index: index("gdp.growth", first_year),
             nominal_index: index("gdp.nominal_growth", first_year),
             index_index: index("gdp.index", first_year),
+            level: gdp_level,
         });
         let order = check::evaluation_order(&check::dependencies(s))
             .map_err(|_| "the link graph has a cycle".to_string())?;
+        // GDP only when it exists; prices are read, never evaluated.
         let order = order
             .into_iter()
-            .filter(|&n| n < s.series.len() || gdp.is_some())
+            .filter(|&node| node < n || (node == n && gdp.is_some()))
             .collect();
         let inflation = match &s.inflation {
             None => None,
@@ -268,22 +372,23 @@ impl Model {
                 key: InputKey::new("prices.inflation"),
                 sampler: Sampler::new(&p.dist)?.ok_or("inflation cannot be binomial")?,
                 dist: p.dist.clone(),
+                mean: p.dist.mean(),
                 metric_index: index("prices.inflation", first_year),
             }),
         };
         let correlation = match &s.correlation {
             None => None,
             Some(c) => {
-                let n = c.series.len();
-                let matrix = DMatrix::from_fn(n, n, |i, j| c.matrix[i][j]);
+                let m = c.series.len();
+                let matrix = DMatrix::from_fn(m, m, |i, j| c.matrix[i][j]);
                 let chol = matrix
                     .cholesky()
                     .ok_or("the correlation matrix is not positive definite")?;
                 let l = chol.l();
                 Some(CorrelationModel {
                     members: c.series.iter().map(|name| node_of(name)).collect(),
-                    lower: (0..n)
-                        .flat_map(|i| (0..n).map(move |j| (i, j)))
+                    lower: (0..m)
+                        .flat_map(|i| (0..m).map(move |j| (i, j)))
                         .map(|(i, j)| l[(i, j)])
                         .collect(),
                 })
@@ -296,39 +401,86 @@ impl Model {
             },
             _ => MarginalModel::Normal,
         };
-        let regime = s.regime.as_ref().map(|r| RegimeModel {
-            key: InputKey::new("regime"),
-            downturn_probability: compiler.param(&r.downturn_probability),
-            recovery_probability: compiler.param(&r.recovery_probability),
-            initial_downturn: r.initial_downturn,
-            metric_index: index("regime.downturn", first_year),
+        let years = (s.end_year - s.base_year) as usize;
+        let regime = s.regime.as_ref().map(|r| {
+            let mut force = vec![None; years];
+            for &(year, downturn, _) in &r.force {
+                if let Some(slot) = force.get_mut((year - first_year) as usize) {
+                    *slot = Some(downturn);
+                }
+            }
+            RegimeModel {
+                key: InputKey::new("regime"),
+                downturn_probability: compiler.param(&r.downturn_probability),
+                recovery_probability: compiler.param(&r.recovery_probability),
+                initial_downturn: r.initial_downturn,
+                force,
+                metric_index: index("regime.downturn", first_year),
+            }
+        });
+        let execution = s.execution.as_ref().map(|e| ExecutionModel {
+            key: InputKey::new("execution"),
+            correlation: compiler.param(&e.correlation),
         });
         let mut programmes = Vec::with_capacity(s.programmes.len());
         for p in &s.programmes {
+            let downturn_effect = compiler.param(&p.downturn_effect);
+            let planned = match &p.planned_from {
+                Some((from, _)) => Planned::Programme(
+                    s.programmes
+                        .iter()
+                        .position(|q| q.name == *from)
+                        .ok_or_else(|| format!("unknown pipeline source {from}"))?,
+                ),
+                None => Planned::Param(compiler.param(&p.planned)),
+            };
             let delivery = match p.delivery.dist {
-                Dist::Binomial { p: probability } => {
-                    let planned = p.planned.dist.mean().round() as u64;
-                    Delivery::Count(
-                        rand_distr::Binomial::new(planned, probability)
-                            .map_err(|e| e.to_string())?,
-                        crate::dist::BinomialInverse::new(planned, probability)?,
-                    )
+                Dist::Binomial { p: probability, n } => {
+                    let fixed_n = n.or(match (planned, &p.planned.dist) {
+                        (Planned::Param(_), Dist::Fixed { value }) => Some(value.round() as u64),
+                        _ => None,
+                    });
+                    let prepared = |q: f64| {
+                        fixed_n
+                            .map(|count| PreparedCount::new(count, q))
+                            .transpose()
+                    };
+                    let downturn = match downturn_effect {
+                        ParamRef::Const(effect) => {
+                            prepared((probability * (1.0 + effect)).clamp(0.0, 1.0))?
+                        }
+                        ParamRef::Slot(_) => None,
+                    };
+                    Delivery::Count(CountDelivery {
+                        p: probability,
+                        n,
+                        normal: prepared(probability)?,
+                        downturn,
+                    })
                 }
                 ref other => Delivery::Ratio(
                     Sampler::new(other)?.ok_or("unexpected binomial")?,
                     other.clone(),
+                    FastInverse::new(other),
                 ),
             };
+            let in_execution = s
+                .execution
+                .as_ref()
+                .is_some_and(|e| e.programmes.is_empty() || e.programmes.contains(&p.name));
             programmes.push(ProgrammeModel {
                 key: InputKey::new(&format!("programme:{}", p.name)),
-                planned: compiler.param(&p.planned),
+                planned,
                 delivery,
-                downturn_effect: compiler.param(&p.downturn_effect),
+                downturn_effect,
+                in_execution,
                 year_offset: (p.year - s.base_year) as usize,
                 delivered_index: index(&format!("{}.delivered", p.name), p.year),
                 ratio_index: index(&format!("{}.ratio", p.name), p.year),
             });
         }
+        let programme_order = check::programme_order(s)
+            .map_err(|_| "the programmes' pipelines form a cycle".to_string())?;
         let targets = s
             .targets
             .iter()
@@ -336,13 +488,14 @@ impl Model {
                 value_index: index(&t.metric, t.year),
                 year: t.year,
                 bound: t.bound,
+                seed: SourceKind::of(t.source.as_deref()) == SourceKind::Seed,
             })
             .collect();
         Ok(Model {
             base_year: s.base_year,
             sampling: design::Sampling::parse(&s.run.sampling)
                 .ok_or_else(|| format!("unknown sampling {}", s.run.sampling))?,
-            years: (s.end_year - s.base_year) as usize,
+            years,
             params: compiler.params,
             series,
             order,
@@ -352,6 +505,8 @@ impl Model {
             marginal,
             regime,
             programmes,
+            programme_order,
+            execution,
             value_count: value_count(&metrics),
             metrics,
             targets,

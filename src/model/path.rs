@@ -3,7 +3,8 @@
 //! Writes every metric value of the path into a flat buffer; allocates nothing.
 
 use super::design::{uniform, Sampling};
-use super::{Delivery, MarginalModel, Model, MAX_GROWTH, MIN_GROWTH};
+use super::{Delivery, MarginalModel, Model, Planned, Reference, MAX_GROWTH, MIN_GROWTH};
+use crate::dist::binomial_quantile;
 use crate::rng::{input_seed, path_hash, stream, stream_from, InputKey, Stream};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -16,12 +17,16 @@ pub struct PathWorkspace {
     rngs: Vec<Stream>,
     z: Vec<f64>,
     eps: Vec<f64>,
-    dev: Vec<f64>,
+    /// Each series' own persistent shock `u`.
+    shock: Vec<f64>,
+    /// This year's growth of every node (series, GDP's nominal growth, inflation).
     growth: Vec<f64>,
+    /// Every node's trend on this path (what a shock link reads).
+    trend: Vec<f64>,
     level: Vec<f64>,
-    mean_growth: Vec<f64>,
     weights: Vec<f64>,
     downturn: Vec<bool>,
+    delivered: Vec<f64>,
     seeds: InputSeeds,
 }
 
@@ -34,6 +39,7 @@ struct InputSeeds {
     innovations: Vec<u64>,
     regime: u64,
     inflation: u64,
+    execution: u64,
     programmes: Vec<u64>,
 }
 
@@ -48,6 +54,7 @@ impl InputSeeds {
         self.innovations = model.series.iter().map(|s| of(s.innovation_key)).collect();
         self.regime = model.regime.as_ref().map_or(0, |r| of(r.key));
         self.inflation = model.inflation.as_ref().map_or(0, |i| of(i.key));
+        self.execution = model.execution.as_ref().map_or(0, |e| of(e.key));
         self.programmes = model.programmes.iter().map(|p| of(p.key)).collect();
         self.seed = Some(seed);
     }
@@ -64,14 +71,31 @@ impl PathWorkspace {
                 .collect(),
             z: vec![0.0; n],
             eps: vec![0.0; n],
-            dev: vec![0.0; n + 1],
-            growth: vec![0.0; n + 1],
+            shock: vec![0.0; n],
+            growth: vec![0.0; n + 2],
+            trend: vec![0.0; n + 2],
             level: vec![0.0; n],
-            mean_growth: vec![0.0; n],
             weights: vec![0.0; n],
             downturn: vec![false; model.years + 1],
+            delivered: vec![0.0; model.programmes.len()],
             seeds: InputSeeds::default(),
         }
+    }
+}
+
+/// `growth` clamped to [[`MIN_GROWTH`], [`MAX_GROWTH`]] (NaN to the floor),
+/// counting a clamp in `clamped`.
+#[inline]
+fn clamp_growth(growth: f64, clamped: &mut u64) -> f64 {
+    if growth <= MIN_GROWTH || growth > MAX_GROWTH || growth.is_nan() {
+        *clamped += 1;
+        if growth > MAX_GROWTH {
+            MAX_GROWTH
+        } else {
+            MIN_GROWTH
+        }
+    } else {
+        growth
     }
 }
 
@@ -144,11 +168,19 @@ impl Model {
                 total += z;
             }
         }
+        if self.execution.is_some() {
+            let z: f64 = StandardNormal.sample(&mut stream_from(ws.seeds.execution, hash));
+            total += z;
+        }
         for (p, &input) in self.programmes.iter().zip(&ws.seeds.programmes) {
             let mut rng = stream_from(input, hash);
-            total += match &p.delivery {
-                Delivery::Ratio(sampler, _) => sampler.sample(&mut rng),
-                Delivery::Count(binomial, _) => binomial.sample(&mut rng) as f64,
+            total += match (&p.delivery, p.in_execution) {
+                (_, true) => StandardNormal.sample(&mut rng),
+                (Delivery::Ratio(sampler, _, _), false) => sampler.sample(&mut rng),
+                (Delivery::Count(count), false) => match &count.normal {
+                    Some(prepared) => prepared.binomial.sample(&mut rng) as f64,
+                    None => rng.random::<f64>(),
+                },
             };
         }
         total
@@ -174,7 +206,8 @@ impl Model {
 
     /// [`simulate_path_given`](Self::simulate_path_given) once the
     /// workspace's input seeds are those of `seed` and `hash` is the path's
-    /// [`path_hash`].
+    /// [`path_hash`]. The equations are those of docs/model.md ("Series",
+    /// "Links", "GDP and prices", "Regime", "Programmes", "Execution").
     #[allow(clippy::too_many_arguments)]
     fn simulate_hashed(
         &self,
@@ -187,25 +220,31 @@ impl Model {
         stride: usize,
     ) -> u64 {
         let mut clamped = 0;
-        let n = self.series.len();
+        let (gdp_node, prices_node) = (self.gdp_node(), self.prices_node());
         for (k, s) in self.series.iter().enumerate() {
             let mu = s.mean_growth.get(drawn);
-            ws.mean_growth[k] = mu;
-            ws.dev[k] = s.growth_base.map(|g| g.get(drawn) - mu).unwrap_or(0.0);
+            ws.trend[k] = mu;
+            // The base year's surprise is the series' own shock: it fades at `persistence`.
+            ws.shock[k] = s.growth_base.map(|g| g.get(drawn) - mu).unwrap_or(0.0);
             ws.level[k] = s.base.get(drawn);
             ws.rngs[k] = stream_from(ws.seeds.innovations[k], hash);
         }
+        let mut gdp_level = 0.0;
         if let Some(gdp) = &self.gdp {
             for &(k, w) in &gdp.members {
                 ws.weights[k] = w;
             }
+            if let Some((base, _)) = gdp.level {
+                gdp_level = base.get(drawn);
+            }
         }
+        ws.trend[prices_node] = self.inflation.as_ref().map_or(0.0, |i| i.mean);
         let (mut regime_rng, mut inflation_rng) = self.year_streams(&ws.seeds, hash);
         let mut in_downturn = self.regime.as_ref().is_some_and(|r| r.initial_downturn);
         let mut gdp_index = 100.0;
 
         for t in 0..self.years {
-            // Regime: one uniform per year, whatever the state.
+            // Regime: one uniform per year, whatever the state, even in a forced year.
             if let (Some(r), Some(rng)) = (&self.regime, regime_rng.as_mut()) {
                 let u: f64 = match self.sampling {
                     Sampling::Random => rng.random(),
@@ -216,6 +255,9 @@ impl Model {
                 } else {
                     u < r.downturn_probability.get(drawn)
                 };
+                if let Some(forced) = r.force[t] {
+                    in_downturn = forced;
+                }
                 out[(r.metric_index + t) * stride] = if in_downturn { 1.0 } else { 0.0 };
             }
             ws.downturn[t + 1] = in_downturn;
@@ -228,25 +270,19 @@ impl Model {
                         .dist
                         .quantile(uniform(design, seed, i.key, t as u64, path)),
                 };
-                if inflation <= MIN_GROWTH || inflation > MAX_GROWTH || inflation.is_nan() {
-                    inflation = if inflation > MAX_GROWTH {
-                        MAX_GROWTH
-                    } else {
-                        MIN_GROWTH
-                    };
-                    clamped += 1;
-                }
+                inflation = clamp_growth(inflation, &mut clamped);
                 out[(i.metric_index + t) * stride] = inflation;
             }
+            ws.growth[prices_node] = inflation;
             self.innovations(ws, seed, path, t as u64);
             for &node in &self.order {
-                if node == n {
+                if node == gdp_node {
                     let Some(gdp) = &self.gdp else { continue };
                     let mut nominal = 0.0;
-                    let mut expected = 0.0;
+                    let mut trend = 0.0;
                     for &(k, _) in &gdp.members {
                         nominal += ws.weights[k] * ws.growth[k];
-                        expected += ws.weights[k] * ws.mean_growth[k];
+                        trend += ws.weights[k] * ws.trend[k];
                     }
                     let rescale = 1.0 / (1.0 + nominal);
                     for &(k, _) in &gdp.members {
@@ -254,34 +290,32 @@ impl Model {
                     }
                     let real = (1.0 + nominal) / (1.0 + inflation) - 1.0;
                     gdp_index *= 1.0 + real;
-                    ws.dev[n] = nominal - expected;
-                    ws.growth[n] = real;
+                    // Links to `gdp` read its nominal growth, from last year's weighted trends.
+                    ws.growth[gdp_node] = nominal;
+                    ws.trend[gdp_node] = trend;
                     out[(gdp.growth_index + t) * stride] = real;
                     out[(gdp.nominal_index + t) * stride] = nominal;
                     out[(gdp.index_index + t) * stride] = gdp_index;
+                    if let Some((_, level_index)) = gdp.level {
+                        gdp_level *= 1.0 + nominal;
+                        out[(level_index + t) * stride] = gdp_level;
+                    }
                     continue;
                 }
                 let s = &self.series[node];
-                let mut dev = s.persistence.get(drawn) * ws.dev[node]
-                    + s.volatility.get(drawn) * ws.eps[node]
-                    + s.shift.get(drawn) * downturn;
-                for &(to, elasticity) in &s.links {
-                    dev += elasticity.get(drawn) * ws.dev[to];
-                }
-                let mu = ws.mean_growth[node];
-                let mut growth = mu + dev;
-                if growth <= MIN_GROWTH || growth > MAX_GROWTH || growth.is_nan() {
-                    growth = if growth > MAX_GROWTH {
-                        MAX_GROWTH
-                    } else {
-                        MIN_GROWTH
+                // Own shocks persist; links and the regime's shift act this year only.
+                let shock = s.persistence.get(drawn) * ws.shock[node]
+                    + s.volatility.get(drawn) * ws.eps[node];
+                ws.shock[node] = shock;
+                let mut growth = ws.trend[node] + shock + s.shift.get(drawn) * downturn;
+                for link in &s.links {
+                    let reference = match link.reference {
+                        Reference::Around(around) => around,
+                        Reference::Trend => ws.trend[link.node],
                     };
-                    dev = growth - mu;
-                    clamped += 1;
+                    growth += link.elasticity.get(drawn) * (ws.growth[link.node] - reference);
                 }
-                // Same-year links read this year's deviation: it replaces last year's here,
-                // and nodes are visited in dependency order.
-                ws.dev[node] = dev;
+                let growth = clamp_growth(growth, &mut clamped);
                 ws.growth[node] = growth;
                 ws.level[node] *= 1.0 + growth;
                 out[(s.level_index + t) * stride] = ws.level[node];
@@ -289,27 +323,83 @@ impl Model {
             }
         }
 
-        for (p, &input) in self.programmes.iter().zip(&ws.seeds.programmes) {
-            let planned = p.planned.get(drawn);
-            let mut ratio = match (self.sampling, &p.delivery) {
-                (Sampling::Random, Delivery::Ratio(sampler, _)) => {
-                    sampler.sample(&mut stream_from(input, hash))
+        let factor = self.execution.as_ref().map(|e| {
+            let f = match self.sampling {
+                Sampling::Random => {
+                    StandardNormal.sample(&mut stream_from(ws.seeds.execution, hash))
                 }
-                (Sampling::Random, Delivery::Count(binomial, _)) => {
-                    binomial.sample(&mut stream_from(input, hash)) as f64 / planned
+                design => standard_normal_quantile(uniform(design, seed, e.key, 0, path)),
+            };
+            let rho = e.correlation.get(drawn);
+            (rho.sqrt() * f, (1.0 - rho).sqrt())
+        });
+        for &i in &self.programme_order {
+            let p = &self.programmes[i];
+            let planned = match p.planned {
+                Planned::Param(planned) => planned.get(drawn),
+                Planned::Programme(source) => ws.delivered[source],
+            };
+            let in_downturn = ws.downturn[p.year_offset];
+            let effect = if in_downturn {
+                p.downturn_effect.get(drawn)
+            } else {
+                0.0
+            };
+            // The delivery's uniform: the copula's when tied by [execution], else its own.
+            let mut rng = stream_from(ws.seeds.programmes[i], hash);
+            let tied = factor.filter(|_| p.in_execution).map(|(common, own)| {
+                let e: f64 = match self.sampling {
+                    Sampling::Random => StandardNormal.sample(&mut rng),
+                    design => standard_normal_quantile(uniform(design, seed, p.key, 0, path)),
+                };
+                standard_normal_cdf(common + own * e)
+            });
+            // `None`: draw directly from the programme's stream.
+            let level = match (tied, self.sampling) {
+                (Some(u), _) => Some(u),
+                (None, Sampling::Random) => None,
+                (None, design) => Some(uniform(design, seed, p.key, 0, path)),
+            };
+            let delivered = match &p.delivery {
+                Delivery::Ratio(sampler, _, inverse) => {
+                    let ratio = match level {
+                        Some(u) => inverse.quantile(u),
+                        None => sampler.sample(&mut rng),
+                    };
+                    planned * ratio * (1.0 + effect)
                 }
-                (design, Delivery::Ratio(_, dist)) => {
-                    dist.quantile(uniform(design, seed, p.key, 0, path))
-                }
-                (design, Delivery::Count(_, inverse)) => {
-                    inverse.quantile(uniform(design, seed, p.key, 0, path)) as f64 / planned
+                Delivery::Count(count) => {
+                    let prepared = if in_downturn {
+                        count.downturn.as_ref()
+                    } else {
+                        count.normal.as_ref()
+                    };
+                    let u = level;
+                    let items = match (prepared, u) {
+                        (Some(c), Some(u)) => c.inverse.quantile(u),
+                        (Some(c), None) => c.binomial.sample(&mut rng),
+                        (None, u) => {
+                            let n = count.n.unwrap_or_else(|| planned.max(0.0).round() as u64);
+                            let q = (count.p * (1.0 + effect)).clamp(0.0, 1.0);
+                            match u {
+                                Some(u) => binomial_quantile(n, q, u),
+                                None => rand_distr::Binomial::new(n, q)
+                                    .map(|b| b.sample(&mut rng))
+                                    .unwrap_or(0),
+                            }
+                        }
+                    };
+                    items as f64
                 }
             };
-            if ws.downturn[p.year_offset] {
-                ratio *= 1.0 + p.downturn_effect.get(drawn);
-            }
-            out[(p.ratio_index) * stride] = ratio;
-            out[(p.delivered_index) * stride] = planned * ratio;
+            let (delivered, ratio) = if planned > 0.0 {
+                (delivered, delivered / planned)
+            } else {
+                (0.0, 0.0)
+            };
+            ws.delivered[i] = delivered;
+            out[p.ratio_index * stride] = ratio;
+            out[p.delivered_index * stride] = delivered;
         }
         clamped
     }
@@ -381,4 +471,11 @@ impl Model {
 #[inline]
 fn standard_normal_quantile(u: f64) -> f64 {
     -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
+}
+
+/// Φ(z), the standard normal distribution function, kept inside (0, 1).
+#[inline]
+fn standard_normal_cdf(z: f64) -> f64 {
+    (0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2))
+        .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
 }

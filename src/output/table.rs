@@ -75,6 +75,43 @@ fn percent(p: f64) -> String {
     format!("{:.1} %", p * 100.0)
 }
 
+/// One year's count of targets met, for all its targets or the article's:
+/// "2024, all 24 targets: expected 14.2 met (± 0.01); P(at least 22) 3.1 %,
+/// P(at least 23) 0.9 %, P(all) 0.1 % (0.0 % – 0.1 %); deliveries independent".
+pub fn targets_met_line(met: &crate::summary::TargetsMet) -> String {
+    let which = if met.group == "seed" {
+        format!("{} article targets", met.targets)
+    } else {
+        format!("all {} targets", met.targets)
+    };
+    let mut parts = Vec::new();
+    for k in met.targets.saturating_sub(2).max(1)..met.targets {
+        parts.push(format!("P(at least {k}) {}", percent(met.at_least[k])));
+    }
+    parts.push(format!(
+        "P(all) {} ({} – {})",
+        percent(met.all_met),
+        percent(met.all_met_ci95[0]),
+        percent(met.all_met_ci95[1])
+    ));
+    let se = if met.expected_se.is_nan() {
+        String::new()
+    } else {
+        format!(" (± {:.2})", 1.96 * met.expected_se)
+    };
+    let deliveries = match met.deliveries.as_str() {
+        "execution" => "deliveries tied by [execution]",
+        "partly execution" => "some deliveries tied by [execution]",
+        _ => "deliveries independent",
+    };
+    format!(
+        "Targets met, {}, {which}: expected {:.1}{se}; {}; {deliveries}",
+        met.year,
+        met.expected,
+        parts.join(", ")
+    )
+}
+
 /// The whole table as text.
 pub fn target_table(summary: &Summary) -> String {
     let header = [
@@ -82,7 +119,7 @@ pub fn target_table(summary: &Summary) -> String {
         "year",
         "threshold",
         "P(met)",
-        "95 % interval",
+        "Monte Carlo 95 %",
         "source",
     ];
     let rows: Vec<[String; 6]> = summary
@@ -137,6 +174,13 @@ pub fn target_table(summary: &Summary) -> String {
             percent(joint.ci95[0]),
             percent(joint.ci95[1])
         ));
+    }
+    if !summary.targets_met.is_empty() {
+        out.push('\n');
+    }
+    for met in &summary.targets_met {
+        out.push_str(&targets_met_line(met));
+        out.push('\n');
     }
     if summary.diagnostics.clamped_draws > 0 {
         out.push_str(&format!(

@@ -10,8 +10,10 @@ type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Longest horizon accepted, in years.
 pub const MAX_HORIZON_YEARS: i32 = 100;
-/// Tolerance on the sum of GDP shares and on matrix symmetry.
+/// Tolerance on matrix symmetry and unit diagonals.
 const TOLERANCE: f64 = 1e-6;
+/// Tolerance on the sum of GDP shares (docs/model.md, "GDP and prices").
+const SHARE_TOLERANCE: f64 = 1e-9;
 
 /// All cross-table checks, in the order a reader would fix them.
 pub fn check(s: &Scenario) -> Result<()> {
@@ -20,7 +22,10 @@ pub fn check(s: &Scenario) -> Result<()> {
     check_links(s)?;
     check_correlation(s)?;
     check_regime(s)?;
+    check_force(s)?;
     check_programmes(s)?;
+    check_pipelines(s)?;
+    check_execution(s)?;
     check_targets(s)
 }
 
@@ -41,10 +46,16 @@ fn check_horizon(s: &Scenario) -> Result<()> {
 fn check_shares(s: &Scenario) -> Result<()> {
     let shared: Vec<_> = s.series.iter().filter(|x| x.gdp_share.is_some()).collect();
     if shared.is_empty() {
+        if let Some(g) = &s.gdp {
+            return Err(ScenarioError::new(
+                &g.origin,
+                "the scenario has a [gdp] table but no series with a `gdp_share`, so there is no GDP; give the series that make up GDP their shares, or remove [gdp]",
+            ));
+        }
         return Ok(());
     }
     let total: f64 = shared.iter().filter_map(|x| x.gdp_share).sum();
-    if (total - 1.0).abs() > TOLERANCE {
+    if (total - 1.0).abs() > SHARE_TOLERANCE {
         let parts: Vec<String> = shared
             .iter()
             .map(|x| format!("{} {}", x.name, x.gdp_share.unwrap_or(0.0)))
@@ -61,29 +72,29 @@ fn check_shares(s: &Scenario) -> Result<()> {
     Ok(())
 }
 
-/// Index of a node of the link graph: series by position, `gdp` last.
+/// Index of a node of the link graph: series by position, then `gdp`, then `prices`.
 fn node_name(s: &Scenario, index: usize) -> &str {
-    s.series
-        .get(index)
-        .map(|x| x.name.as_str())
-        .unwrap_or("gdp")
+    match s.series.get(index) {
+        Some(x) => x.name.as_str(),
+        None if index == s.series.len() => "gdp",
+        None => "prices",
+    }
 }
 
-/// The dependencies of each node: a series on the nodes it links to, `gdp`
-/// on the series with a share.
+/// The dependencies of each node of the link graph (series by position,
+/// `gdp` at the series count, `prices` after it): a series on the nodes it
+/// links to, `gdp` on the series with a share, `prices` on nothing.
 pub fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
     let gdp = s.series.len();
-    let index_of = |name: &str| {
-        if name == "gdp" {
-            Some(gdp)
-        } else {
-            s.series.iter().position(|x| x.name == name)
-        }
+    let index_of = |name: &str| match name {
+        "gdp" => Some(gdp),
+        "prices" => Some(gdp + 1),
+        _ => s.series.iter().position(|x| x.name == name),
     };
     let mut deps: Vec<Vec<usize>> = s
         .series
         .iter()
-        .map(|x| x.links.iter().filter_map(|(to, _)| index_of(to)).collect())
+        .map(|x| x.links.iter().filter_map(|l| index_of(&l.to)).collect())
         .collect();
     deps.push(
         s.series
@@ -93,6 +104,7 @@ pub fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
             .map(|(i, _)| i)
             .collect(),
     );
+    deps.push(Vec::new());
     deps
 }
 
@@ -146,25 +158,44 @@ fn check_links(s: &Scenario) -> Result<()> {
     if has_gdp {
         names.push("gdp");
     }
+    if s.inflation.is_some() {
+        names.push("prices");
+    }
     for series in &s.series {
-        for (to, link) in &series.links {
+        for (i, link) in series.links.iter().enumerate() {
+            let (to, key) = (&link.to, &link.elasticity.key);
+            let origin = &link.elasticity.origin;
             if to == &series.name {
                 return Err(ScenarioError::new(
-                    &link.origin,
-                    format!("`{}` links series `{to}` to itself; a same-year link needs another series or `gdp`", link.key),
+                    origin,
+                    format!("`{key}` links series `{to}` to itself; a same-year link needs another series, `gdp` or `prices`"),
+                ));
+            }
+            if series.links[..i].iter().any(|l| l.to == *to) {
+                return Err(ScenarioError::new(
+                    origin,
+                    format!(
+                        "`{key}`: series `{}` links to `{to}` twice; keep one link",
+                        series.name
+                    ),
+                ));
+            }
+            if to == "gdp" && has_gdp && series.gdp_share.is_some() {
+                return Err(ScenarioError::new(
+                    origin,
+                    format!("`{key}`: `{}` has a `gdp_share`, so it is part of GDP and cannot link to `gdp` (a loop within the year); link it to other series or to `prices`", series.name),
                 ));
             }
             if !names.contains(&to.as_str()) {
-                let hint = if to == "gdp" {
-                    "no series has a `gdp_share`, so there is no GDP to link to".to_string()
-                } else {
-                    suggestion(to, &names).replace("valid keys here are", "the nodes are")
+                let hint = match to.as_str() {
+                    "gdp" => "no series has a `gdp_share`, so there is no GDP to link to".to_string(),
+                    "prices" => "the scenario has no [prices] table; add one with `inflation`, or remove the link".to_string(),
+                    _ => suggestion(to, &names).replace("valid keys here are", "the nodes are"),
                 };
                 return Err(ScenarioError::new(
-                    &link.origin,
+                    origin,
                     format!(
-                        "`{}` links to `{to}`, which is not a series of this scenario; {hint}",
-                        link.key
+                        "`{key}` links to `{to}`, which is not a node of this scenario; {hint}"
                     ),
                 ));
             }
@@ -314,6 +345,109 @@ fn check_regime(s: &Scenario) -> Result<()> {
                     p.key,
                     suggestion(name, &known).replace("valid keys here are", "the series are")
                 ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_force(s: &Scenario) -> Result<()> {
+    let Some(r) = &s.regime else { return Ok(()) };
+    for (year, _, origin) in &r.force {
+        if *year <= s.base_year || *year > s.end_year {
+            return Err(ScenarioError::new(
+                origin,
+                format!(
+                    "`regime.force.{year}` forces a year outside the simulated years {}-{}; force a year in that range",
+                    s.base_year + 1,
+                    s.end_year
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Programmes in the order a path evaluates them: each pipeline after the
+/// programme that feeds it, file order among equals; or the first cycle.
+pub fn programme_order(s: &Scenario) -> std::result::Result<Vec<usize>, Vec<usize>> {
+    let deps: Vec<Vec<usize>> = s
+        .programmes
+        .iter()
+        .map(|p| {
+            p.planned_from
+                .iter()
+                .filter_map(|(from, _)| s.programmes.iter().position(|q| q.name == *from))
+                .collect()
+        })
+        .collect();
+    evaluation_order(&deps)
+}
+
+fn check_pipelines(s: &Scenario) -> Result<()> {
+    let names: Vec<&str> = s.programmes.iter().map(|p| p.name.as_str()).collect();
+    for p in &s.programmes {
+        let Some((from, origin)) = &p.planned_from else {
+            continue;
+        };
+        let Some(source) = s.programmes.iter().find(|q| q.name == *from) else {
+            return Err(ScenarioError::new(
+                origin,
+                format!(
+                    "`programme.{}.planned` takes its plan from programme `{from}`, which does not exist; {}",
+                    p.name,
+                    suggestion(from, &names).replace("valid keys here are", "the programmes are")
+                ),
+            ));
+        };
+        if source.year > p.year {
+            return Err(ScenarioError::new(
+                origin,
+                format!(
+                    "`programme.{}.planned` takes its plan from `{from}` of {}, a later year than its own {}; a pipeline reads what was delivered in the same or an earlier year",
+                    p.name, source.year, p.year
+                ),
+            ));
+        }
+    }
+    if let Err(cycle) = programme_order(s) {
+        let named: Vec<&str> = cycle
+            .iter()
+            .map(|&i| s.programmes[i].name.as_str())
+            .collect();
+        let origin = cycle
+            .first()
+            .and_then(|&i| s.programmes[i].planned_from.as_ref())
+            .map(|(_, o)| o.clone())
+            .unwrap_or(Origin::Default);
+        return Err(ScenarioError::new(
+            &origin,
+            format!(
+                "the programmes' plans form a cycle ({}); a pipeline cannot feed itself: give one of them a planned number",
+                named.join(" → ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_execution(s: &Scenario) -> Result<()> {
+    let Some(e) = &s.execution else { return Ok(()) };
+    let names: Vec<&str> = s.programmes.iter().map(|p| p.name.as_str()).collect();
+    for (i, name) in e.programmes.iter().enumerate() {
+        if !names.contains(&name.as_str()) {
+            return Err(ScenarioError::new(
+                &e.origin,
+                format!(
+                    "`execution.programmes` names `{name}`, which is not a programme; {}",
+                    suggestion(name, &names).replace("valid keys here are", "the programmes are")
+                ),
+            ));
+        }
+        if e.programmes[..i].contains(name) {
+            return Err(ScenarioError::new(
+                &e.origin,
+                format!("`execution.programmes` names `{name}` twice; list each programme once"),
             ));
         }
     }

@@ -14,8 +14,10 @@ const TOP_KEYS: &[&str] = &[
     "series",
     "correlation",
     "prices",
+    "gdp",
     "regime",
     "programme",
+    "execution",
     "target",
 ];
 const SCENARIO_KEYS: &[&str] = &[
@@ -40,11 +42,16 @@ const SERIES_KEYS: &[&str] = &[
 ];
 const CORRELATION_KEYS: &[&str] = &["series", "matrix", "marginal", "df"];
 const PRICES_KEYS: &[&str] = &["inflation"];
+const GDP_KEYS: &[&str] = &["base", "growth_base"];
+const EXECUTION_KEYS: &[&str] = &["correlation", "programmes"];
+const GROWTH_LINK_KEYS: &[&str] = &["elasticity", "around", "source"];
+const PIPELINE_KEYS: &[&str] = &["programme", "source"];
 const REGIME_KEYS: &[&str] = &[
     "downturn_probability",
     "recovery_probability",
     "shift",
     "initial",
+    "force",
 ];
 const PROGRAMME_KEYS: &[&str] = &[
     "label",
@@ -133,6 +140,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         }
         None => None,
     };
+    let gdp = top.get("gdp").map(decode_gdp).transpose()?;
     let regime = top.get("regime").map(decode_regime).transpose()?;
     let mut programmes = Vec::new();
     if let Some(node) = top.get("programme") {
@@ -140,6 +148,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
             programmes.push(decode_programme(&entry.key, &entry.node)?);
         }
     }
+    let execution = top.get("execution").map(decode_execution).transpose()?;
     let mut targets = Vec::new();
     if let Some(node) = top.get("target") {
         let Value::Array(items) = &node.value else {
@@ -163,8 +172,10 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         series,
         correlation,
         inflation,
+        gdp,
         regime,
         programmes,
+        execution,
         targets,
         resolved_toml: to_toml(root),
         file: root.origin.clone(),
@@ -270,13 +281,11 @@ fn decode_series(name: &str, node: &Node) -> Result<Series> {
     if let Some(links_node) = table.get("links") {
         let links_path = format!("{path}.links");
         for entry in &table_of(links_node, &format!("`{links_path}`"))?.entries {
-            let link = param_from_node(
+            links.push(decode_link(
+                &entry.key,
                 &entry.node,
                 &format!("{links_path}.{}", entry.key),
-                Interval::REAL,
-                false,
-            )?;
-            links.push((entry.key.clone(), link));
+            )?);
         }
     }
     Ok(Series {
@@ -295,6 +304,120 @@ fn decode_series(name: &str, node: &Node) -> Result<Series> {
             .unwrap_or_else(|| node.origin.clone()),
         links,
         origin: node.origin.clone(),
+    })
+}
+
+/// A link: a growth link `{ elasticity, around, source }`, or a shock link
+/// (a number, `{ value, source }` or a distribution).
+fn decode_link(to: &str, node: &Node, key: &str) -> Result<Link> {
+    let Value::Table(table) = &node.value else {
+        return Ok(Link {
+            to: to.to_string(),
+            elasticity: param_from_node(node, key, Interval::REAL, false)?,
+            around: None,
+        });
+    };
+    if table.get("elasticity").is_none() && table.get("around").is_none() {
+        return Ok(Link {
+            to: to.to_string(),
+            elasticity: param_from_node(node, key, Interval::REAL, false)?,
+            around: None,
+        });
+    }
+    check_keys(table, GROWTH_LINK_KEYS, key)?;
+    let Some(elasticity_node) = table.get("elasticity") else {
+        return Err(ScenarioError::new(
+            &node.origin,
+            format!("`{key}` has `around` but no `elasticity`; a growth link needs both, e.g. {{ elasticity = 1.0, around = 0.05 }}"),
+        ));
+    };
+    let Some(around_node) = table.get("around") else {
+        return Err(ScenarioError::new(
+            &elasticity_node.origin,
+            format!("`{key}` has an `elasticity` but no `around`; a growth link needs the growth of `{to}` its series' mean_growth assumes, e.g. around = 0.05 (or write a shock link, {key} = 1.0)"),
+        ));
+    };
+    let around_key = format!("{key}.around");
+    if let Value::Table(t) = &around_node.value {
+        if t.get("dist").is_some() {
+            return Err(ScenarioError::new(
+                &around_node.origin,
+                format!("`{around_key}` is a distribution, but it must be a fixed number: the growth of `{to}` the series' mean_growth assumes; put the uncertainty in `mean_growth` or `elasticity`"),
+            ));
+        }
+    }
+    let around = fixed_number(around_node, &around_key)?;
+    let mut elasticity = param_from_node(
+        elasticity_node,
+        &format!("{key}.elasticity"),
+        Interval::REAL,
+        false,
+    )?;
+    if elasticity.source.is_none() {
+        elasticity.source = optional_str(table, "source", key)?;
+    }
+    Ok(Link {
+        to: to.to_string(),
+        elasticity,
+        around: Some(around),
+    })
+}
+
+fn decode_gdp(node: &Node) -> Result<GdpTable> {
+    let table = table_of(node, "`gdp`")?;
+    check_keys(table, GDP_KEYS, "gdp")?;
+    Ok(GdpTable {
+        base: param(table, "base", "gdp", range::positive(), false)?,
+        growth_base: param(table, "growth_base", "gdp", Interval::REAL, false)?,
+        origin: node.origin.clone(),
+    })
+}
+
+fn decode_execution(node: &Node) -> Result<Execution> {
+    let table = table_of(node, "`execution`")?;
+    check_keys(table, EXECUTION_KEYS, "execution")?;
+    let correlation = param(
+        table,
+        "correlation",
+        "execution",
+        Interval::closed_open(0.0, 1.0),
+        false,
+    )?
+    .ok_or_else(|| {
+        ScenarioError::new(
+            &node.origin,
+            "`execution` has no `correlation`; add e.g. correlation = { value = 0.3, source = \"assumption: …\" } (in [0, 1))",
+        )
+    })?;
+    let mut programmes = Vec::new();
+    if let Some(list) = table.get("programmes") {
+        let Value::Array(items) = &list.value else {
+            return Err(type_error(
+                list,
+                "execution.programmes",
+                "an array of programme names",
+            ));
+        };
+        for item in items {
+            match &item.value {
+                Value::Str(name) => programmes.push(name.clone()),
+                _ => {
+                    return Err(type_error(
+                        item,
+                        "execution.programmes",
+                        "an array of programme names in quotes",
+                    ))
+                }
+            }
+        }
+    }
+    Ok(Execution {
+        correlation,
+        programmes,
+        origin: table
+            .get("programmes")
+            .map(|n| n.origin.clone())
+            .unwrap_or_else(|| node.origin.clone()),
     })
 }
 
@@ -424,11 +547,47 @@ fn decode_regime(node: &Node) -> Result<Regime> {
             shift.push((entry.key.clone(), p));
         }
     }
+    let mut force = Vec::new();
+    if let Some(force_node) = table.get("force") {
+        for entry in &table_of(force_node, "`regime.force`")?.entries {
+            let key = format!("regime.force.{}", entry.key);
+            let year =
+                match entry.key.parse::<i32>() {
+                    Ok(y) if (1900..=2200).contains(&y) => y,
+                    _ => return Err(ScenarioError::new(
+                        &entry.node.origin,
+                        format!(
+                            "`{key}`: `{}` is not a year; write force = {{ 2024 = \"downturn\" }}",
+                            entry.key
+                        ),
+                    )),
+                };
+            let downturn = match &entry.node.value {
+                Value::Str(state) if state == "downturn" => true,
+                Value::Str(state) if state == "normal" => false,
+                Value::Str(state) => return Err(ScenarioError::new(
+                    &entry.node.origin,
+                    format!(
+                        "`{key}` is `{state}`; a year can be forced to \"downturn\" or \"normal\""
+                    ),
+                )),
+                _ => {
+                    return Err(type_error(
+                        &entry.node,
+                        &key,
+                        "\"downturn\" or \"normal\" in quotes",
+                    ))
+                }
+            };
+            force.push((year, downturn, entry.node.origin.clone()));
+        }
+    }
     Ok(Regime {
         downturn_probability,
         recovery_probability,
         initial_downturn,
         shift,
+        force,
         origin: node.origin.clone(),
     })
 }
@@ -445,27 +604,39 @@ fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
         )
     })?;
     let year = year_of(year_node, &format!("{path}.year"))?;
-    let planned = param(table, "planned", &path, range::positive(), false)?.ok_or_else(|| {
+    let planned_node = table.get("planned").ok_or_else(|| {
         ScenarioError::new(
             &node.origin,
             format!("`{path}` has no `planned`; add the planned quantity, e.g. planned = 300"),
         )
     })?;
+    let (planned, planned_from) = match &planned_node.value {
+        Value::Table(t) if t.get("programme").is_some() => {
+            let key = format!("{path}.planned");
+            check_keys(t, PIPELINE_KEYS, &key)?;
+            let source = optional_str(t, "programme", &key)?.unwrap_or_default();
+            let mut placeholder = Param::fixed(&key, 0.0);
+            placeholder.source = optional_str(t, "source", &key)?
+                .or_else(|| Some(format!("pipeline: what `{source}` delivered")));
+            placeholder.origin = planned_node.origin.clone();
+            (placeholder, Some((source, planned_node.origin.clone())))
+        }
+        _ => (
+            param_from_node(
+                planned_node,
+                &format!("{path}.planned"),
+                range::positive(),
+                false,
+            )?,
+            None,
+        ),
+    };
     let delivery = param(table, "delivery", &path, range::non_negative(), true)?.ok_or_else(|| {
         ScenarioError::new(
             &node.origin,
             format!("`{path}` has no `delivery`; add a delivery ratio, e.g. delivery = {{ dist = \"pert\", min = 0.8, mode = 1.0, max = 1.2 }}"),
         )
     })?;
-    if let Dist::Binomial { .. } = delivery.dist {
-        let whole = matches!(planned.dist, Dist::Fixed { value } if value.fract() == 0.0);
-        if !whole {
-            return Err(ScenarioError::new(
-                &planned.origin,
-                format!("`{path}.planned` must be a fixed whole number of items when `delivery` is binomial"),
-            ));
-        }
-    }
     let downturn_effect = param(
         table,
         "downturn_effect",
@@ -481,6 +652,7 @@ fn decode_programme(name: &str, node: &Node) -> Result<Programme> {
         year,
         year_origin: year_node.origin.clone(),
         planned,
+        planned_from,
         delivery,
         downturn_effect,
         origin: node.origin.clone(),
@@ -623,7 +795,7 @@ pub fn param_from_node(
         return Err(ScenarioError::new(
             &node.origin,
             format!(
-                "`{key}` is a {} distribution with values in {}, which leaves the parameter's valid range {range}; use a distribution bounded inside it (uniform, triangular, pert or beta with suitable min and max)",
+                "`{key}` is a {} distribution with values in {}, which leaves the parameter's valid range {range}; bound it (e.g. lower = … and upper = … inside the range) or use a distribution bounded inside it (uniform, triangular, pert or beta with suitable min and max)",
                 dist.name(),
                 dist.support()
             ),
@@ -656,7 +828,7 @@ fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
         "uniform" => &["min", "max"],
         "triangular" | "pert" => &["min", "mode", "max", "lambda"],
         "beta" => &["alpha", "beta", "min", "max"],
-        "binomial" => &["p"],
+        "binomial" => &["p", "n"],
         "two_piece_normal" => &["mode", "sigma_left", "sigma_right"],
         other => {
             return Err(ScenarioError::new(
@@ -669,9 +841,20 @@ fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
             ))
         }
     };
+    let bounded = !matches!(name.as_str(), "fixed" | "binomial");
+    let bounds: &[&str] = if bounded { &["lower", "upper"] } else { &[] };
+    for bound in ["lower", "upper"] {
+        if let (false, Some(b)) = (bounded, table.get(bound)) {
+            return Err(ScenarioError::new(
+                &b.origin,
+                format!("`{key}.{bound}`: a {name} cannot be truncated; bounds apply to continuous distributions (normal, pert, …)"),
+            ));
+        }
+    }
     let allowed: Vec<&str> = keys
         .iter()
         .chain(["dist", "source"].iter())
+        .chain(bounds.iter())
         .copied()
         .collect();
     let allowed: Vec<&str> = if name == "triangular" {
@@ -724,7 +907,19 @@ fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
             min: get("min")?.unwrap_or(0.0),
             max: get("max")?.unwrap_or(1.0),
         },
-        "binomial" => Dist::Binomial { p: need("p")? },
+        "binomial" => Dist::Binomial {
+            p: need("p")?,
+            n: match optional_int(table, "n", key)? {
+                None => None,
+                Some((n, _)) if (0..=1_000_000_000_000).contains(&n) => Some(n as u64),
+                Some((n, origin)) => {
+                    return Err(ScenarioError::new(
+                        &origin,
+                        format!("`{key}.n` is {n}, but the number of candidates must be a whole number from 0 to 10^12"),
+                    ))
+                }
+            },
+        },
         "two_piece_normal" => Dist::TwoPieceNormal { mode: need("mode")?, sigma_left: need("sigma_left")?, sigma_right: need("sigma_right")? },
         _ => unreachable!("names matched above"),
     };
@@ -734,7 +929,24 @@ fn dist_of(table: &Table, node: &Node, key: &str) -> Result<Dist> {
             format!("`{key}` ({name}): {problem}; correct the parameter"),
         )
     })?;
-    Ok(dist)
+    let (lower, upper) = (get("lower")?, get("upper")?);
+    if lower.is_none() && upper.is_none() {
+        return Ok(dist);
+    }
+    let truncated = Dist::truncated(
+        dist,
+        lower.unwrap_or(f64::NEG_INFINITY),
+        upper.unwrap_or(f64::INFINITY),
+    );
+    truncated.validate().map_err(|problem| {
+        let at = table
+            .get("lower")
+            .or_else(|| table.get("upper"))
+            .map(|n| n.origin.clone())
+            .unwrap_or_else(|| node.origin.clone());
+        ScenarioError::new(&at, format!("`{key}` ({name}): {problem}"))
+    })?;
+    Ok(truncated)
 }
 
 fn required_params(name: &str) -> &'static [&'static str] {

@@ -32,8 +32,12 @@ pub struct Scenario {
     pub correlation: Option<Correlation>,
     /// The GDP deflator's growth, drawn afresh each path and year; absent means 0.
     pub inflation: Option<Param>,
+    /// `[gdp]`: GDP's base-year level and observed growth, when given.
+    pub gdp: Option<GdpTable>,
     pub regime: Option<Regime>,
     pub programmes: Vec<Programme>,
+    /// `[execution]`: programmes whose deliveries slip together.
+    pub execution: Option<Execution>,
     pub targets: Vec<Target>,
     /// The resolved scenario as TOML (after `extends` and `--set`).
     pub resolved_toml: String,
@@ -75,15 +79,22 @@ impl Scenario {
         for x in &self.series {
             all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
             all.extend(x.growth_base.as_ref());
-            all.extend(x.links.iter().map(|(_, p)| p));
+            all.extend(x.links.iter().map(|l| &l.elasticity));
+        }
+        if let Some(g) = &self.gdp {
+            all.extend(g.base.as_ref());
         }
         if let Some(r) = &self.regime {
             all.extend([&r.downturn_probability, &r.recovery_probability]);
             all.extend(r.shift.iter().map(|(_, p)| p));
         }
         for p in &self.programmes {
-            all.extend([&p.planned, &p.downturn_effect]);
+            if p.planned_from.is_none() {
+                all.push(&p.planned);
+            }
+            all.push(&p.downturn_effect);
         }
+        all.extend(self.execution.as_ref().map(|e| &e.correlation));
         all.into_iter().filter(|p| p.is_random()).collect()
     }
 
@@ -98,7 +109,11 @@ impl Scenario {
         for x in &self.series {
             all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
             all.extend(x.growth_base.as_ref());
-            all.extend(x.links.iter().map(|(_, p)| p));
+            all.extend(x.links.iter().map(|l| &l.elasticity));
+        }
+        if let Some(g) = &self.gdp {
+            all.extend(g.base.as_ref());
+            all.extend(g.growth_base.as_ref());
         }
         all.extend(self.inflation.as_ref());
         if let Some(r) = &self.regime {
@@ -106,8 +121,12 @@ impl Scenario {
             all.extend(r.shift.iter().map(|(_, p)| p));
         }
         for p in &self.programmes {
-            all.extend([&p.planned, &p.delivery, &p.downturn_effect]);
+            if p.planned_from.is_none() {
+                all.push(&p.planned);
+            }
+            all.extend([&p.delivery, &p.downturn_effect]);
         }
+        all.extend(self.execution.as_ref().map(|e| &e.correlation));
         all
     }
 
@@ -181,11 +200,11 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// A `source` starting with `seed` is from the article; anything else,
+    /// A `source` starting with `seed:` is from the article; anything else,
     /// including no source at all, is an assumption.
     pub fn of(source: Option<&str>) -> Self {
         match source {
-            Some(s) if s.trim_start().to_lowercase().starts_with("seed") => SourceKind::Seed,
+            Some(s) if s.trim_start().to_lowercase().starts_with("seed:") => SourceKind::Seed,
             _ => SourceKind::Assumption,
         }
     }
@@ -212,8 +231,42 @@ pub struct Series {
     pub volatility: Param,
     pub gdp_share: Option<f64>,
     pub gdp_share_origin: Origin,
-    /// Same-year elasticities to other nodes' growth deviations (a series or `gdp`).
-    pub links: Vec<(String, Param)>,
+    /// Same-year links to other nodes' growth (a series, `gdp` or `prices`).
+    pub links: Vec<Link>,
+    pub origin: Origin,
+}
+
+/// One entry of a series' `links` (docs/model.md, "Links"): this series'
+/// growth moves by `elasticity` points per point of `to`'s growth above a
+/// reference: `around` for a growth link, `to`'s trend for a shock link.
+#[derive(Clone, Debug)]
+pub struct Link {
+    /// The linked node: a series name, `gdp` or `prices`.
+    pub to: String,
+    /// Points of this series' growth per point of `to`'s; may be drawn per path.
+    pub elasticity: Param,
+    /// A growth link's reference growth of `to` (a fixed ratio); `None` for a shock link.
+    pub around: Option<f64>,
+}
+
+/// `[gdp]`: optional figures of GDP itself (docs/model.md, "GDP and prices").
+#[derive(Clone, Debug)]
+pub struct GdpTable {
+    /// GDP in the base year (current prices); adds the metric `gdp.level`.
+    pub base: Option<Param>,
+    /// Observed real growth of the base year: the fan chart's first point; feeds nothing.
+    pub growth_base: Option<Param>,
+    pub origin: Origin,
+}
+
+/// `[execution]`: a one-factor Gaussian copula over programme deliveries
+/// (docs/model.md, "Execution").
+#[derive(Clone, Debug)]
+pub struct Execution {
+    /// Correlation of the deliveries' latent normals, in [0, 1).
+    pub correlation: Param,
+    /// The programmes tied together (every programme when the file lists none).
+    pub programmes: Vec<String>,
     pub origin: Origin,
 }
 
@@ -241,6 +294,8 @@ pub struct Regime {
     pub initial_downturn: bool,
     /// Growth shift of each named series in a downturn year.
     pub shift: Vec<(String, Param)>,
+    /// Years whose state is set (`true` = downturn) whatever the chain draws.
+    pub force: Vec<(i32, bool, Origin)>,
     pub origin: Origin,
 }
 
@@ -252,7 +307,10 @@ pub struct Programme {
     pub unit: String,
     pub year: i32,
     pub year_origin: Origin,
+    /// The planned quantity; a placeholder 0 when `planned_from` names a programme.
     pub planned: Param,
+    /// A pipeline: the programme whose delivered quantity (same path) is this one's plan.
+    pub planned_from: Option<(String, Origin)>,
     pub delivery: Param,
     pub downturn_effect: Param,
     pub origin: Origin,

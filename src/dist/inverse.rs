@@ -1,0 +1,115 @@
+//! A distribution's inverse distribution function made fast enough for the
+//! per-path loop: the `[execution]` copula turns one uniform per programme
+//! and path into its delivery by `F⁻¹(u)` (docs/model.md, "Execution"), and
+//! the inverse of a Beta (every PERT) or a Student t costs microseconds.
+//!
+//! Closed-form quantiles (normal, lognormal, uniform, triangular, two-piece
+//! normal, and their truncations) are used as they are. The others are
+//! tabulated once at `CELLS + 1` levels and interpolated linearly inside
+//! `[1/CELLS, 1 - 1/CELLS]`; outside it, where the quantile function curves
+//! most, the exact quantile is computed. The interpolation error is below
+//! 1e-6 of the distribution's spread for the shapes scenarios use (tested).
+
+use super::Dist;
+
+/// Cells of a tabulated quantile function.
+const CELLS: usize = 4096;
+
+/// `F⁻¹` of a continuous distribution, ready for the per-path loop.
+#[derive(Clone, Debug)]
+pub enum FastInverse {
+    /// The distribution's own quantile function (closed form).
+    Exact(Dist),
+    /// Tabulated quantiles `Q(i / CELLS)`, and the distribution for the ends.
+    Table { levels: Vec<f64>, dist: Dist },
+}
+
+/// Whether `dist.quantile` is a cheap closed form.
+fn has_closed_form(dist: &Dist) -> bool {
+    match dist {
+        Dist::Fixed { .. }
+        | Dist::Normal { .. }
+        | Dist::LogNormal { .. }
+        | Dist::Uniform { .. }
+        | Dist::Triangular { .. }
+        | Dist::TwoPieceNormal { .. } => true,
+        Dist::Truncated { inner, .. } => has_closed_form(inner),
+        _ => false,
+    }
+}
+
+impl FastInverse {
+    /// Prepares `F⁻¹` of `dist`.
+    pub fn new(dist: &Dist) -> Self {
+        if has_closed_form(dist) {
+            return FastInverse::Exact(dist.clone());
+        }
+        let levels = (0..=CELLS)
+            .map(|i| dist.quantile(i as f64 / CELLS as f64))
+            .collect();
+        FastInverse::Table {
+            levels,
+            dist: dist.clone(),
+        }
+    }
+
+    /// `F⁻¹(u)` for `u` in (0, 1).
+    #[inline]
+    pub fn quantile(&self, u: f64) -> f64 {
+        match self {
+            FastInverse::Exact(dist) => dist.quantile(u),
+            FastInverse::Table { levels, dist } => {
+                let x = u * CELLS as f64;
+                if !(1.0..CELLS as f64 - 1.0).contains(&x) {
+                    return dist.quantile(u);
+                }
+                let cell = x as usize;
+                let weight = x - cell as f64;
+                levels[cell] + weight * (levels[cell + 1] - levels[cell])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tabulated_quantiles_are_within_a_millionth_of_the_spread() {
+        let dists = [
+            Dist::Pert {
+                min: 0.8,
+                mode: 1.0,
+                max: 1.3,
+                lambda: 4.0,
+            },
+            Dist::Pert {
+                min: 0.5,
+                mode: 0.52,
+                max: 1.5,
+                lambda: 4.0,
+            },
+            Dist::Beta {
+                alpha: 2.0,
+                beta: 5.0,
+                min: 0.0,
+                max: 1.0,
+            },
+            Dist::StudentT {
+                df: 4.0,
+                location: 1.0,
+                scale: 0.1,
+            },
+        ];
+        for dist in &dists {
+            let fast = FastInverse::new(dist);
+            let spread = dist.quantile(0.999) - dist.quantile(0.001);
+            for i in 1..10_000 {
+                let u = i as f64 / 10_000.0 + 1.234e-5;
+                let error = (fast.quantile(u) - dist.quantile(u)).abs();
+                assert!(error < 1e-6 * spread, "{dist:?} at {u}: {error}");
+            }
+        }
+    }
+}
