@@ -216,7 +216,7 @@ fn the_four_commands_write_their_files() {
     ]);
     let sobol: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(w.join("sobol/sobol.json")).unwrap()).unwrap();
-    assert_eq!(sobol["parameters"].as_array().unwrap().len(), 9);
+    assert_eq!(sobol["parameters"].as_array().unwrap().len(), 10);
 
     let seek = run(&[
         "goal-seek",

@@ -42,7 +42,7 @@ fn run_writes_a_result_set_that_holds_to_the_contract() {
         serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["run"]["paths"], 3000);
     assert_eq!(summary["run"]["seed"], 5);
-    assert_eq!(summary["targets"].as_array().unwrap().len(), 28);
+    assert_eq!(summary["targets"].as_array().unwrap().len(), 29);
     // The stored scenario reloads and is the one that was run.
     let again = xuhui(work.path(), &["validate", "results/baseline/scenario.toml"]);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
@@ -182,7 +182,16 @@ fn every_shipped_scenario_validates_and_runs() {
     }
     assert_eq!(
         entries(&work.path().join("results")),
-        vec!["ai-push", "baseline", "downturn", "property-slump"]
+        vec![
+            "ai-push",
+            "ai-setback",
+            "baseline",
+            "consumption-stimulus",
+            "downturn",
+            "finance-shock",
+            "fiscal-squeeze",
+            "property-slump"
+        ]
     );
 }
 
@@ -601,7 +610,7 @@ fn init_writes_a_scenario_that_validates_and_runs() {
     );
     let summary: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("out/summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["targets"].as_array().unwrap().len(), 28);
+    assert_eq!(summary["targets"].as_array().unwrap().len(), 29);
 
     // In another folder, named after the file's stem.
     fs::create_dir(dir.join("plans")).unwrap();

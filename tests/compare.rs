@@ -367,7 +367,7 @@ fn outputs_fail_on_and_out_folder() {
     // The same set against itself: nothing changes, nothing fails.
     let same = xuhui(w, &["compare", "base", "base", "--fail-on", "worse"]);
     assert_eq!(same.status.code(), Some(0));
-    assert!(stdout(&same).contains("0 better, 0 worse, 28 without significant change"));
+    assert!(stdout(&same).contains("0 better, 0 worse, 29 without significant change"));
     let _ = render::percent(0.5);
 }
 

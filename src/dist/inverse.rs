@@ -5,15 +5,19 @@
 //!
 //! Closed-form quantiles (normal, lognormal, uniform, triangular, two-piece
 //! normal, and their truncations) are used as they are. The others are
-//! tabulated once at `CELLS + 1` levels and interpolated linearly inside
-//! `[1/CELLS, 1 - 1/CELLS]`; outside it, where the quantile function curves
-//! most, the exact quantile is computed. The interpolation error is below
-//! 1e-6 of the distribution's spread for the shapes scenarios use (tested).
+//! tabulated once at `CELLS + 1` levels and interpolated by a cubic
+//! (Catmull-Rom) inside `[1/256, 1 - 1/256]`; outside it, where the quantile
+//! function curves most, the exact quantile is computed. The interpolation
+//! error is below 1e-6 of the distribution's spread for the shapes scenarios
+//! use (tested).
 
 use super::Dist;
 
 /// Cells of a tabulated quantile function.
 const CELLS: usize = 4096;
+/// Below this level and above one minus it the exact quantile is computed
+/// (where a Beta's quantile function curves most); 1/256, so 0.8 % of draws.
+const EXACT_TAIL: f64 = 1.0 / 256.0;
 
 /// `F⁻¹` of a continuous distribution, ready for the per-path loop.
 #[derive(Clone, Debug)]
@@ -59,13 +63,25 @@ impl FastInverse {
         match self {
             FastInverse::Exact(dist) => dist.quantile(u),
             FastInverse::Table { levels, dist } => {
-                let x = u * CELLS as f64;
-                if !(1.0..CELLS as f64 - 1.0).contains(&x) {
+                if !(EXACT_TAIL..1.0 - EXACT_TAIL).contains(&u) {
                     return dist.quantile(u);
                 }
+                // Catmull-Rom cubic through the four levels around u.
+                let x = u * CELLS as f64;
                 let cell = x as usize;
-                let weight = x - cell as f64;
-                levels[cell] + weight * (levels[cell + 1] - levels[cell])
+                let t = x - cell as f64;
+                let (p0, p1, p2, p3) = (
+                    levels[cell - 1],
+                    levels[cell],
+                    levels[cell + 1],
+                    levels[cell + 2],
+                );
+                let (m1, m2) = ((p2 - p0) / 2.0, (p3 - p1) / 2.0);
+                let (t2, t3) = (t * t, t * t * t);
+                (2.0 * t3 - 3.0 * t2 + 1.0) * p1
+                    + (t3 - 2.0 * t2 + t) * m1
+                    + (-2.0 * t3 + 3.0 * t2) * p2
+                    + (t3 - t2) * m2
             }
         }
     }

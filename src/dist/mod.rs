@@ -323,11 +323,26 @@ impl Dist {
                 }
                 let mass = self.kept_mass();
                 if !(mass >= MIN_TRUNCATED_MASS) {
+                    let mut bounds = Vec::new();
+                    if lower > f64::NEG_INFINITY {
+                        bounds.push(format!("`lower` {}", support::readable(lower)));
+                    }
+                    if upper < f64::INFINITY {
+                        bounds.push(format!("`upper` {}", support::readable(upper)));
+                    }
+                    let kept = if mass > 0.0 {
+                        format!("only {mass:.1e}")
+                    } else {
+                        "none".to_string()
+                    };
                     return Err(format!(
-                        "the bounds `lower` {} and `upper` {} keep {mass:.1e} of the distribution's mass \
-                         (at least {MIN_TRUNCATED_MASS:e} is needed); move them where the distribution has values",
-                        support::readable(lower),
-                        support::readable(upper)
+                        "{} {kept} of the distribution's mass (at least {MIN_TRUNCATED_MASS:e} is needed); \
+                         move the bounds where the distribution has values",
+                        if bounds.len() == 1 {
+                            format!("the bound {} keeps", bounds[0])
+                        } else {
+                            format!("the bounds {} keep", bounds.join(" and "))
+                        }
                     ));
                 }
                 Ok(())

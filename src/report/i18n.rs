@@ -65,6 +65,50 @@ pub struct Labels {
     pub level_of: &'static str,
     pub gdp_growth: &'static str,
     pub clamped: &'static str,
+    pub gdp_level: &'static str,
+    pub met_heading: &'static str,
+    pub met_group: &'static str,
+    pub met_group_all: &'static str,
+    pub met_group_seed: &'static str,
+    pub met_count: &'static str,
+    pub met_expected: &'static str,
+    pub met_at_least: &'static str,
+    pub met_all: &'static str,
+    pub met_deliveries: &'static str,
+    pub deliveries_independent: &'static str,
+    pub deliveries_tied: &'static str,
+    pub deliveries_partly: &'static str,
+    /// The unit `ratio` and the index's unit, as shown.
+    pub ratio_unit: &'static str,
+    pub index_unit: &'static str,
+    pub downturn_unit: &'static str,
+    /// Column headers of the workbook that name a file's field.
+    pub name_column: &'static str,
+    pub metric_column: &'static str,
+    pub at_least_column: &'static str,
+    pub at_most_column: &'static str,
+    pub interval_low: &'static str,
+    pub interval_high: &'static str,
+    pub source_text: &'static str,
+    pub mean_se: &'static str,
+}
+
+/// A metric's unit as the report shows it: `ratio` and the GDP index's unit
+/// translated, other units (亿元, 台, …) as the scenario writes them.
+pub fn unit_text(unit: &str, l: &Labels) -> String {
+    if unit == "ratio" {
+        return l.ratio_unit.to_string();
+    }
+    if unit == "0/1" {
+        return l.downturn_unit.to_string();
+    }
+    if let Some(year) = unit
+        .strip_prefix("index (")
+        .and_then(|rest| rest.strip_suffix(" = 100)"))
+    {
+        return l.index_unit.replace("{year}", year);
+    }
+    unit.to_string()
 }
 
 const EN: Labels = Labels {
@@ -82,13 +126,13 @@ const EN: Labels = Labels {
     year: "Year",
     threshold: "Threshold",
     probability: "Probability met",
-    interval: "95 % interval",
+    interval: "Monte Carlo 95 % interval",
     shortfall: "Expected shortfall",
     source: "Source",
     seed_source: "seed",
     assumption: "assumption",
     all_met: "All targets of this year met together",
-    probability_chart: "Probability of meeting each target (95 % intervals)",
+    probability_chart: "Probability of meeting each target (Monte Carlo 95 % intervals)",
     fans: "Fan charts",
     fan_note: "Bands: 5-95 %, 10-90 % and 25-75 % of paths; line: median; dot: base year (observed); dashes: targets.",
     median: "median",
@@ -114,13 +158,37 @@ const EN: Labels = Labels {
     better: "better",
     worse: "worse",
     unchanged: "no significant change",
-    changes_chart: "Change in each target's probability (95 % intervals)",
+    changes_chart: "Change in each target's probability (Monte Carlo 95 % intervals)",
     paired: "paired path by path",
     independent: "as independent samples",
     growth_of: "growth",
     level_of: "level",
     gdp_growth: "GDP growth (real)",
     clamped: "growth draws clamped at -99 %",
+    gdp_level: "GDP — level (current prices)",
+    met_heading: "How many targets are met together",
+    met_group: "targets",
+    met_group_all: "all targets",
+    met_group_seed: "the plan's own targets (from the article)",
+    met_count: "number",
+    met_expected: "expected number met (± Monte Carlo 95 %)",
+    met_at_least: "P(at least k met)",
+    met_all: "P(all met) (Monte Carlo 95 % interval)",
+    met_deliveries: "programme deliveries",
+    deliveries_independent: "drawn independently (no [execution])",
+    deliveries_tied: "tied by [execution]",
+    deliveries_partly: "partly tied by [execution]",
+    ratio_unit: "ratio",
+    index_unit: "index ({year} = 100)",
+    downturn_unit: "0/1",
+    name_column: "name",
+    metric_column: "metric",
+    at_least_column: "at_least",
+    at_most_column: "at_most",
+    interval_low: "Monte Carlo 95 % low",
+    interval_high: "Monte Carlo 95 % high",
+    source_text: "source text",
+    mean_se: "mean_se",
 };
 
 const ZH: Labels = Labels {
@@ -138,13 +206,13 @@ const ZH: Labels = Labels {
     year: "年份",
     threshold: "阈值",
     probability: "达成概率",
-    interval: "95% 区间",
+    interval: "蒙特卡洛 95% 区间",
     shortfall: "预期缺口",
     source: "来源",
     seed_source: "原文",
     assumption: "假设",
     all_met: "当年全部目标同时达成",
-    probability_chart: "各目标达成概率(95% 区间)",
+    probability_chart: "各目标达成概率(蒙特卡洛 95% 区间)",
     fans: "扇形图",
     fan_note: "色带:5-95%、10-90%、25-75% 路径;线:中位数;圆点:基年观测值;虚线:目标。",
     median: "中位数",
@@ -170,13 +238,37 @@ const ZH: Labels = Labels {
     better: "改善",
     worse: "恶化",
     unchanged: "无显著变化",
-    changes_chart: "各目标达成概率的变化(95% 区间)",
+    changes_chart: "各目标达成概率的变化(蒙特卡洛 95% 区间)",
     paired: "逐路径配对",
     independent: "按独立样本",
     growth_of: "增速",
     level_of: "规模",
     gdp_growth: "地区生产总值实际增速",
     clamped: "增速抽样被截断于 -99%",
+    gdp_level: "地区生产总值 — 总量(现价)",
+    met_heading: "同时达成的目标数",
+    met_group: "目标组",
+    met_group_all: "全部目标",
+    met_group_seed: "规划原文目标",
+    met_count: "目标数",
+    met_expected: "预期达成数(± 蒙特卡洛 95%)",
+    met_at_least: "至少达成 k 项的概率",
+    met_all: "全部达成的概率(蒙特卡洛 95% 区间)",
+    met_deliveries: "项目完成情况",
+    deliveries_independent: "相互独立抽样(未设 [execution])",
+    deliveries_tied: "由 [execution] 关联",
+    deliveries_partly: "部分由 [execution] 关联",
+    ratio_unit: "比率",
+    index_unit: "指数({year} = 100)",
+    downturn_unit: "0/1(1 = 下行年)",
+    name_column: "名称",
+    metric_column: "指标",
+    at_least_column: "不低于",
+    at_most_column: "不高于",
+    interval_low: "蒙特卡洛 95% 下限",
+    interval_high: "蒙特卡洛 95% 上限",
+    source_text: "来源原文",
+    mean_se: "均值标准误",
 };
 
 /// The labels of `lang`.

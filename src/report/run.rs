@@ -105,6 +105,7 @@ fn targets_section(summary: &Summary, l: &Labels) -> String {
             percent(joint.ci95[1])
         ));
     }
+    out.push_str(&targets_met_section(summary, l));
     if summary.diagnostics.clamped_draws > 0 {
         out.push_str(&format!(
             "<p class=\"note\">{}: {}</p>\n",
@@ -181,7 +182,16 @@ fn fans_section(summary: &Summary, scenario: &Scenario, l: &Labels) -> String {
         escape(l.fan_note)
     );
     let mut fans = Vec::new();
-    fans.extend(fan_of(summary, "gdp.growth", l.gdp_growth, None));
+    // The observed base-year growth of `[gdp] growth_base` is the fan's first point.
+    let gdp = scenario.gdp.as_ref();
+    let gdp_growth_base = gdp
+        .and_then(|g| g.growth_base.as_ref())
+        .map(|p| (scenario.base_year, p.dist.mean()));
+    fans.extend(fan_of(summary, "gdp.growth", l.gdp_growth, gdp_growth_base));
+    let gdp_base = gdp
+        .and_then(|g| g.base.as_ref())
+        .map(|p| (scenario.base_year, p.dist.mean()));
+    fans.extend(fan_of(summary, "gdp.level", l.gdp_level, gdp_base));
     for series in &scenario.series {
         let base_year = scenario.base_year;
         let growth_base = series
@@ -270,6 +280,67 @@ fn distributions_section(summary: &Summary, paths_file: Option<&Path>, l: &Label
     out
 }
 
+/// The count of targets met per year and group: expected number, P(at least
+/// k) near the top, P(all) with its Monte Carlo interval, and whether the
+/// deliveries behind them are independent or tied by `[execution]`.
+fn targets_met_section(summary: &Summary, l: &Labels) -> String {
+    if summary.targets_met.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("<h3>{}</h3>\n", escape(l.met_heading));
+    let rows: Vec<Vec<String>> = summary
+        .targets_met
+        .iter()
+        .map(|m| {
+            let at_least = |k: usize| {
+                m.at_least
+                    .get(k)
+                    .map(|p| format!("≥ {k}: {}", percent(*p)))
+                    .unwrap_or_default()
+            };
+            let near_top: Vec<String> = (m.targets.saturating_sub(2).max(1)..m.targets)
+                .map(at_least)
+                .collect();
+            vec![
+                m.year.to_string(),
+                escape(if m.group == "seed" {
+                    l.met_group_seed
+                } else {
+                    l.met_group_all
+                }),
+                m.targets.to_string(),
+                format!("{:.1} ± {:.2}", m.expected, 1.96 * m.expected_se),
+                near_top.join("<br>"),
+                format!(
+                    "{} ({} – {})",
+                    percent(m.all_met),
+                    percent(m.all_met_ci95[0]),
+                    percent(m.all_met_ci95[1])
+                ),
+                escape(match m.deliveries.as_str() {
+                    "execution" => l.deliveries_tied,
+                    "partly execution" => l.deliveries_partly,
+                    _ => l.deliveries_independent,
+                }),
+            ]
+        })
+        .collect();
+    out.push_str(&html::table(
+        &[
+            l.year,
+            l.met_group,
+            l.met_count,
+            l.met_expected,
+            l.met_at_least,
+            l.met_all,
+            l.met_deliveries,
+        ],
+        &rows,
+        &[true, false, true, true, true, true, false],
+    ));
+    out
+}
+
 fn metrics_section(summary: &Summary, l: &Labels) -> String {
     let mut out = format!("<h2>{}</h2>\n", escape(l.metrics));
     let rows: Vec<Vec<String>> = summary
@@ -280,7 +351,7 @@ fn metrics_section(summary: &Summary, l: &Labels) -> String {
             vec![
                 escape(&m.metric),
                 m.year.to_string(),
-                escape(&m.unit),
+                escape(&super::i18n::unit_text(&m.unit, l)),
                 number(m.mean, 5),
                 number(m.sd, 3),
                 number(q.p5, 4),

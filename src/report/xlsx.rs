@@ -20,18 +20,18 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
 
     let sheet = book.add_worksheet().set_name(l.targets)?;
     let header = [
-        "name",
+        l.name_column,
         l.target,
         l.year,
-        "metric",
-        "at_least",
-        "at_most",
+        l.metric_column,
+        l.at_least_column,
+        l.at_most_column,
         l.probability,
-        "ci95_low",
-        "ci95_high",
+        l.interval_low,
+        l.interval_high,
         l.shortfall,
         l.source,
-        "source",
+        l.source_text,
     ];
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -70,8 +70,21 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
 
     let sheet = book.add_worksheet().set_name(l.metrics)?;
     let header = [
-        "metric", l.year, l.unit, l.mean, l.sd, "mean_se", "p1", "p5", "p10", "p25", "p50", "p75",
-        "p90", "p95", "p99",
+        l.metric_column,
+        l.year,
+        l.unit,
+        l.mean,
+        l.sd,
+        l.mean_se,
+        "p1",
+        "p5",
+        "p10",
+        "p25",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+        "p99",
     ];
     for (c, h) in header.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, &bold)?;
@@ -80,7 +93,7 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
         let r = r as u32 + 1;
         sheet.write_string(r, 0, &m.metric)?;
         sheet.write_number(r, 1, m.year as f64)?;
-        sheet.write_string(r, 2, &m.unit)?;
+        sheet.write_string(r, 2, super::i18n::unit_text(&m.unit, l))?;
         let values = [m.mean, m.sd, m.mean_se];
         for (c, v) in values.iter().chain(m.quantiles.values().iter()).enumerate() {
             sheet.write_number_with_format(r, 3 + c as u16, *v, &number)?;
@@ -91,7 +104,7 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
     let sheet = book
         .add_worksheet()
         .set_name(l.inputs.chars().take(31).collect::<String>())?;
-    for (c, h) in [l.key, l.value, "mean", l.source, "source"]
+    for (c, h) in [l.key, l.value, l.mean, l.source, l.source_text]
         .iter()
         .enumerate()
     {

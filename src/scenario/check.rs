@@ -163,7 +163,8 @@ fn check_links(s: &Scenario) -> Result<()> {
     }
     for series in &s.series {
         for (i, link) in series.links.iter().enumerate() {
-            let (to, key) = (&link.to, &link.elasticity.key);
+            let to = &link.to;
+            let key = link.elasticity.key.trim_end_matches(".elasticity");
             let origin = &link.elasticity.origin;
             if to == &series.name {
                 return Err(ScenarioError::new(
@@ -195,7 +196,7 @@ fn check_links(s: &Scenario) -> Result<()> {
                 return Err(ScenarioError::new(
                     origin,
                     format!(
-                        "`{key}` links to `{to}`, which is not a node of this scenario; {hint}"
+                        "`{key}` links to `{to}`, which is not a series of this scenario; {hint}"
                     ),
                 ));
             }

@@ -551,26 +551,29 @@ fn decode_regime(node: &Node) -> Result<Regime> {
     if let Some(force_node) = table.get("force") {
         for entry in &table_of(force_node, "`regime.force`")?.entries {
             let key = format!("regime.force.{}", entry.key);
-            let year =
-                match entry.key.parse::<i32>() {
-                    Ok(y) if (1900..=2200).contains(&y) => y,
-                    _ => return Err(ScenarioError::new(
+            let year = match entry.key.parse::<i32>() {
+                Ok(y) if (1900..=2200).contains(&y) => y,
+                _ => {
+                    return Err(ScenarioError::new(
                         &entry.node.origin,
                         format!(
                             "`{key}`: `{}` is not a year; write force = {{ 2024 = \"downturn\" }}",
                             entry.key
                         ),
-                    )),
-                };
+                    ))
+                }
+            };
             let downturn = match &entry.node.value {
                 Value::Str(state) if state == "downturn" => true,
                 Value::Str(state) if state == "normal" => false,
-                Value::Str(state) => return Err(ScenarioError::new(
-                    &entry.node.origin,
-                    format!(
+                Value::Str(state) => {
+                    return Err(ScenarioError::new(
+                        &entry.node.origin,
+                        format!(
                         "`{key}` is `{state}`; a year can be forced to \"downturn\" or \"normal\""
                     ),
-                )),
+                    ))
+                }
                 _ => {
                     return Err(type_error(
                         &entry.node,

@@ -35,7 +35,7 @@ pub fn markdown(comparison: &Comparison) -> String {
                 "base",
                 "other",
                 "change",
-                "95 % interval",
+                "Monte Carlo 95 %",
                 "verdict",
                 "method",
             ]));
@@ -60,7 +60,7 @@ pub fn markdown(comparison: &Comparison) -> String {
             "base mean",
             "other mean",
             "mean shift",
-            "95 % interval",
+            "Monte Carlo 95 %",
             "p5 shift",
             "p50 shift",
             "p95 shift",
