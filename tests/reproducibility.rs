@@ -36,6 +36,28 @@ fn identical_figures_on_1_2_and_8_threads() {
     assert_eq!(one, figures(baseline(paths, 8, &[])));
 }
 
+/// What the baseline lacks of model v2, added by flags: a forced downturn
+/// year and a shock link (it already has growth links, links to prices,
+/// `[gdp]`, binomial candidates, a pipeline, `[execution]` with a drawn
+/// correlation and a truncated delivery).
+fn every_v2_addition() -> Vec<String> {
+    vec![
+        "regime.force.2025=\"downturn\"".to_string(),
+        "series.industrial_output.links.digital_economy=0.3".to_string(),
+    ]
+}
+
+#[test]
+fn every_v2_addition_is_identical_on_1_2_and_8_threads_under_every_sampling_method() {
+    let mut sets = every_v2_addition();
+    let one = figures(baseline(30_001, 1, &sets));
+    assert_eq!(one, figures(baseline(30_001, 2, &sets)));
+    assert_eq!(one, figures(baseline(30_001, 8, &sets)));
+    sets.push("run.sampling=lhs".to_string());
+    let one = figures(baseline(131_072, 1, &sets));
+    assert_eq!(one, figures(baseline(131_072, 8, &sets)), "lhs");
+}
+
 #[test]
 fn identical_figures_on_repeated_runs() {
     assert_eq!(

@@ -97,6 +97,42 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
         );
     }
     xuhui_ok(w, &["merge", "h2", "h1", "--out", "m3"]);
+    // With every addition of model v2 present (the baseline's, a forced year
+    // and a shock link), three shards still make the whole run.
+    let v2 = [
+        "--set",
+        "regime.force.2025=\"downturn\"",
+        "--set",
+        "series.industrial_output.links.digital_economy=0.3",
+    ];
+    let mut whole_v2 = vec![
+        "run",
+        "--paths",
+        "20001",
+        "--seed",
+        "3",
+        "--quiet",
+        "--no-paths",
+    ];
+    whole_v2.extend(v2);
+    xuhui_ok(w, &[whole_v2.as_slice(), &["--out", "v2"]].concat());
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        let out = format!("v2s{k}");
+        xuhui_ok(
+            w,
+            &[
+                whole_v2.as_slice(),
+                &["--shard", shard.as_str(), "--out", out.as_str()],
+            ]
+            .concat(),
+        );
+    }
+    xuhui_ok(w, &["merge", "v2s2", "v2s3", "v2s1", "--out", "v2m"]);
+    assert_eq!(
+        figures(&w.join("v2/summary.json")),
+        figures(&w.join("v2m/summary.json"))
+    );
     let mut halves = figures(&w.join("m3/summary.json"));
     let mut reference = figures(&w.join("whole/summary.json"));
     halves["per_path"] = serde_json::Value::Null;

@@ -314,7 +314,7 @@ impl Model {
                 .as_ref()
                 .and_then(|r| r.shift.iter().find(|(name, _)| *name == x.name))
                 .map(|(_, p)| p.clone());
-            let links = x
+            let mut links: Vec<LinkModel> = x
                 .links
                 .iter()
                 .map(|l| LinkModel {
@@ -326,6 +326,10 @@ impl Model {
                     },
                 })
                 .collect();
+            // Summed in node order, not file order: the resolved scenario.toml
+            // may list a series' links in another order (plain values before
+            // tables), and a merge or a re-run from it must add them alike.
+            links.sort_by_key(|l| l.node);
             series.push(SeriesModel {
                 base: compiler.param(&x.base),
                 growth_base: x.growth_base.as_ref().map(|p| compiler.param(p)),
