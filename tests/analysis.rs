@@ -216,7 +216,17 @@ fn the_four_commands_write_their_files() {
     ]);
     let sobol: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(w.join("sobol/sobol.json")).unwrap()).unwrap();
-    assert_eq!(sobol["parameters"].as_array().unwrap().len(), 10);
+    // The baseline's 10 uncertain parameters, its 19 programmes' deliveries
+    // and the [execution] factor.
+    let inputs: Vec<&str> = sobol["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(inputs.len(), 30, "{inputs:?}");
+    assert!(inputs.contains(&"programme.elevators_signed.delivery"));
+    assert_eq!(inputs.last(), Some(&"execution"));
 
     let seek = run(&[
         "goal-seek",
@@ -322,4 +332,108 @@ fn study_refusals_exit_2() {
         );
     }
     assert!(!w.join("results").exists() || common::entries(&w.join("results")).is_empty());
+}
+
+/// Two programmes tied by `[execution]` (rho 0.5), each target at its
+/// delivery's median, and a programme delivered exactly as planned.
+const PROGRAMMES: &str = r#"
+[scenario]
+name = "programmes"
+base_year = 2023
+end_year = 2024
+[run]
+paths = 20000
+seed = 5
+[programme.one]
+year = 2024
+planned = 100
+delivery = { dist = "uniform", min = 0.5, max = 1.5 }
+[programme.two]
+year = 2024
+planned = 10
+delivery = { dist = "binomial", p = 0.5 }
+[execution]
+correlation = 0.5
+[[target]]
+name = "one"
+metric = "one.delivered"
+year = 2024
+at_least = 100
+"#;
+
+/// The tornado holds each delivery at its ratio's p10 and p90: for `one`,
+/// U(0.5, 1.5) gives 0.6 and 1.4, so the target (ratio ≥ 1) is missed on
+/// every path at p10 and met on every path at p90: a swing of exactly 1.
+/// For the count, p10 and p90 of binomial(10, 0.5) are 3 and 7 items.
+#[test]
+fn a_programme_target_has_its_delivery_as_driver() {
+    let work = tempfile::tempdir().unwrap();
+    let result = tornado::tornado(&study(work.path(), PROGRAMMES), &[]).unwrap();
+    let one = result
+        .parameters
+        .iter()
+        .find(|p| p.key == "programme.one.delivery")
+        .unwrap();
+    assert!((one.p10 - 0.6).abs() < 1e-12 && (one.p90 - 1.4).abs() < 1e-12);
+    let two = result
+        .parameters
+        .iter()
+        .find(|p| p.key == "programme.two.delivery")
+        .unwrap();
+    assert_eq!((two.p10, two.p90), (0.3, 0.7));
+    let target = result.outcomes.iter().find(|o| o.name == "one").unwrap();
+    let top = &target.bars[0];
+    assert_eq!(top.parameter, "programme.one.delivery");
+    assert_eq!((top.at_p10, top.at_p90, top.swing), (0.0, 1.0, 1.0));
+}
+
+/// Sobol with deliveries and the execution factor as inputs. The target is
+/// Y = 1{√ρ F + √(1-ρ) e ≥ 0} (F the common factor, e the programme's own
+/// normal); at ρ = 1/2, E[Y | F] = Φ(F) and Var(E[Y | F]) = P(two draws
+/// sharing F both met) - 1/4 = asin(ρ)/(2π) = 1/12, against Var(Y) = 1/4:
+/// S_F = 1/3, and S_e = 1/3 by symmetry; `two` explains none of it.
+#[test]
+fn sobol_sees_deliveries_and_the_execution_factor() {
+    let work = tempfile::tempdir().unwrap();
+    let options = sobol::SobolOptions {
+        samples: 8192,
+        max_samples: 8192,
+        tolerance: 0.05,
+        metrics: Vec::new(),
+    };
+    let report = sobol::sobol(&study(work.path(), PROGRAMMES), &options).unwrap();
+    assert_eq!(
+        report.parameters,
+        [
+            "programme.one.delivery",
+            "programme.two.delivery",
+            "execution"
+        ]
+    );
+    let target = report
+        .outputs
+        .iter()
+        .find(|o| o.kind == "target attainment")
+        .unwrap();
+    let within = |index: &sobol::Index, exact: f64| {
+        let half_width = (index.ci95[1] - index.ci95[0]) / 2.0;
+        (index.value - exact).abs() <= 2.0 * half_width.max(0.005)
+    };
+    let third = 1.0 / 3.0;
+    assert!(
+        within(&target.first_order[0], third),
+        "{:?}",
+        target.first_order[0]
+    );
+    assert!(
+        within(&target.first_order[2], third),
+        "{:?}",
+        target.first_order[2]
+    );
+    assert!(
+        within(&target.first_order[1], 0.0),
+        "{:?}",
+        target.first_order[1]
+    );
+    assert!(within(&target.total[1], 0.0), "{:?}", target.total[1]);
 }

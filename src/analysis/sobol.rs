@@ -9,10 +9,13 @@
 //! with `A`, `B` two independent samples of the parameters, `A_B^i` = `A` with
 //! column `i` from `B`, and `V` the variance of `f` over `A` and `B` together.
 //! Intervals are bootstrap percentiles over the rows. The model's own
-//! randomness (innovations, deliveries) is one more input, taken from the `A`
-//! side in `A_B^i`: the indices are shares of the whole variance, noise
-//! included, so they say how much of an outcome's uncertainty each assumption
-//! explains.
+//! randomness (innovations, regime, inflation) is one more input, taken from
+//! the `A` side in `A_B^i`: the indices are shares of the whole variance,
+//! noise included, so they say how much of an outcome's uncertainty each
+//! assumption explains. Each programme's delivery is an input of its own
+//! (its own uniform), and so is the `[execution]` factor that ties
+//! deliveries together (docs/model.md, "Execution"): a programme target has
+//! drivers, and the share of slips that come together is measured.
 
 use super::{check_metrics, default_metrics, AnalysisError, MetricChoice, Study};
 use crate::model::{Model, PathWorkspace};
@@ -264,7 +267,7 @@ impl ScenarioDesign<'_> {
 
 impl Design for ScenarioDesign<'_> {
     fn inputs(&self) -> usize {
-        self.model.params.len()
+        self.model.params.len() + self.model.delivery_inputs()
     }
 
     fn outputs(&self) -> usize {
@@ -272,16 +275,28 @@ impl Design for ScenarioDesign<'_> {
     }
 
     fn point(&self, row: u64, side: Side) -> Vec<f64> {
-        let mut drawn = vec![0.0; self.model.params.len()];
-        self.model.draw_params(self.seed_of(side), row, &mut drawn);
-        drawn
+        let k = self.model.params.len();
+        let mut point = vec![0.0; k + self.model.delivery_inputs()];
+        self.model
+            .draw_params(self.seed_of(side), row, &mut point[..k]);
+        self.model
+            .draw_delivery_inputs(self.seed_of(side), row, &mut point[k..]);
+        point
     }
 
     fn evaluate(&self, inputs: &[f64], row: u64, side: Side) -> Vec<f64> {
         let mut ws = PathWorkspace::new(self.model);
         let mut values = vec![0.0; self.model.value_count];
-        self.model
-            .simulate_path_given(self.seed_of(side), row, inputs, &mut ws, &mut values, 1);
+        let (drawn, levels) = inputs.split_at(self.model.params.len());
+        self.model.simulate_path_with_deliveries(
+            self.seed_of(side),
+            row,
+            drawn,
+            levels,
+            &mut ws,
+            &mut values,
+            1,
+        );
         let mut out: Vec<f64> = self
             .model
             .targets
@@ -340,9 +355,9 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
     let scenario = study.scenario(&[])?;
     let config = study.config(&scenario);
     let model = Model::compile(&scenario).map_err(AnalysisError::Failure)?;
-    if model.params.is_empty() {
+    if model.params.is_empty() && model.delivery_inputs() == 0 {
         return Err(AnalysisError::Input(format!(
-            "scenario `{}` has no parameter given as a distribution, so there is no index to compute",
+            "scenario `{}` has no parameter given as a distribution and no programme, so there is no index to compute",
             scenario.name
         )));
     }
@@ -428,9 +443,14 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
     Ok(SobolReport {
         scenario: scenario.name.clone(),
         seed: config.seed,
-        parameters: model.params.iter().map(|p| p.name.clone()).collect(),
+        parameters: model
+            .params
+            .iter()
+            .map(|p| p.name.clone())
+            .chain(model.delivery_input_names())
+            .collect(),
         samples: evaluations.rows,
-        model_runs: evaluations.rows * (model.params.len() + 2),
+        model_runs: evaluations.rows * (model.params.len() + model.delivery_inputs() + 2),
         tolerance: options.tolerance,
         converged,
         outputs,

@@ -1,9 +1,14 @@
 //! Tornado sensitivity: for every uncertain parameter (given as a
-//! distribution), each target's probability and each chosen metric's median
-//! with that parameter held at its 10th and at its 90th percentile, all others
-//! as in the scenario, on common random numbers; ranked by swing.
+//! distribution) and every programme's delivery, each target's probability
+//! and each chosen metric's median with that input held at its 10th and at
+//! its 90th percentile, all others as in the scenario, on common random
+//! numbers; ranked by swing. A delivery is held by fixing its ratio (for a
+//! count, the p10 or p90 count over the expected plan), so a programme target
+//! has a driver of its own.
 
 use super::{assignment, check_metrics, AnalysisError, MetricChoice, Study};
+use crate::dist::Dist;
+use crate::scenario::Scenario;
 use crate::summary::Summary;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +67,7 @@ pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Analy
     let started = std::time::Instant::now();
     let scenario = study.scenario(&[])?;
     let config = study.config(&scenario);
-    let parameters: Vec<Parameter> = scenario
+    let mut parameters: Vec<Parameter> = scenario
         .random_parameters()
         .iter()
         .map(|p| Parameter {
@@ -73,6 +78,26 @@ pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Analy
             source: p.source.clone().unwrap_or_default(),
         })
         .collect();
+    // Each programme's delivery is an input too, held at its ratio's p10 and p90.
+    for (i, p) in scenario.programmes.iter().enumerate() {
+        if !p.delivery.is_random() {
+            continue;
+        }
+        let (p10, p90) = (
+            delivery_ratio_quantile(&scenario, i, LOW_LEVEL),
+            delivery_ratio_quantile(&scenario, i, HIGH_LEVEL),
+        );
+        if p10 == p90 {
+            continue;
+        }
+        parameters.push(Parameter {
+            key: p.delivery.key.clone(),
+            distribution: p.delivery.dist.name().into(),
+            p10,
+            p90,
+            source: p.delivery.source.clone().unwrap_or_default(),
+        });
+    }
     if parameters.is_empty() {
         return Err(AnalysisError::Input(format!(
             "scenario `{}` has no parameter given as a distribution, so there is nothing to vary; give one as e.g. mean_growth = {{ dist = \"triangular\", … }}",
@@ -109,6 +134,47 @@ pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Analy
         outcomes,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The expected plan of programme `i`: its `planned` (mean of a drawn one),
+/// or for a pipeline what its source is expected to deliver.
+fn expected_plan(scenario: &Scenario, i: usize) -> f64 {
+    let p = &scenario.programmes[i];
+    match &p.planned_from {
+        None => p.planned.dist.mean(),
+        Some((from, _)) => {
+            let Some(j) = scenario.programmes.iter().position(|q| q.name == *from) else {
+                return 0.0;
+            };
+            if j == i {
+                return 0.0;
+            }
+            let plan = expected_plan(scenario, j);
+            let source = &scenario.programmes[j];
+            match source.delivery.dist {
+                Dist::Binomial { p, n } => n.map_or(plan.round(), |n| n as f64) * p,
+                ref ratio => plan * ratio.mean(),
+            }
+        }
+    }
+}
+
+/// The `q` quantile of programme `i`'s delivery ratio: of its distribution,
+/// or for a count of binomial(n, p) over the expected plan (n: the file's, or
+/// the expected plan rounded).
+fn delivery_ratio_quantile(scenario: &Scenario, i: usize, q: f64) -> f64 {
+    let p = &scenario.programmes[i];
+    match p.delivery.dist {
+        Dist::Binomial { p: probability, n } => {
+            let plan = expected_plan(scenario, i);
+            if plan <= 0.0 {
+                return 0.0;
+            }
+            let n = n.unwrap_or(plan.round().max(0.0) as u64);
+            crate::dist::binomial_quantile(n, probability, q) as f64 / plan
+        }
+        ref ratio => ratio.quantile(q),
+    }
 }
 
 fn outcomes(

@@ -190,6 +190,8 @@ pub enum Planned {
 #[derive(Clone, Debug)]
 pub struct ProgrammeModel {
     pub key: InputKey,
+    /// `programme.NAME.delivery`, its dotted key.
+    pub delivery_key: String,
     pub planned: Planned,
     pub delivery: Delivery,
     pub downturn_effect: ParamRef,
@@ -474,6 +476,7 @@ impl Model {
                 .is_some_and(|e| e.programmes.is_empty() || e.programmes.contains(&p.name));
             programmes.push(ProgrammeModel {
                 key: InputKey::new(&format!("programme:{}", p.name)),
+                delivery_key: p.delivery.key.clone(),
                 planned,
                 delivery,
                 downturn_effect,

@@ -124,7 +124,7 @@ impl Model {
         } else {
             self.draw_params(seed, path, &mut drawn);
         }
-        let clamped = self.simulate_hashed(seed, path, hash, &drawn, ws, out, stride);
+        let clamped = self.simulate_hashed(seed, path, hash, &drawn, None, ws, out, stride);
         ws.drawn = drawn;
         clamped
     }
@@ -201,7 +201,67 @@ impl Model {
         stride: usize,
     ) -> u64 {
         ws.seeds.refresh(self, seed);
-        self.simulate_hashed(seed, path, path_hash(path), drawn, ws, out, stride)
+        self.simulate_hashed(seed, path, path_hash(path), drawn, None, ws, out, stride)
+    }
+
+    /// The number of delivery inputs a study may give a path: one uniform per
+    /// programme (its own draw), and one for the `[execution]` factor when
+    /// there is one (the last).
+    pub fn delivery_inputs(&self) -> usize {
+        self.programmes.len() + usize::from(self.execution.is_some())
+    }
+
+    /// Names of the delivery inputs, in [`delivery_inputs`](Self::delivery_inputs)
+    /// order: `programme.NAME.delivery`, then `execution`.
+    pub fn delivery_input_names(&self) -> Vec<String> {
+        self.programmes
+            .iter()
+            .map(|p| p.delivery_key.clone())
+            .chain(self.execution.as_ref().map(|_| "execution".to_string()))
+            .collect()
+    }
+
+    /// A path's delivery inputs, uniforms in (0, 1), from the streams of run
+    /// seed `seed` (independent of every other input).
+    pub fn draw_delivery_inputs(&self, seed: u64, path: u64, levels: &mut [f64]) {
+        let keys = self
+            .programmes
+            .iter()
+            .map(|p| p.key)
+            .chain(self.execution.as_ref().map(|e| e.key));
+        for (level, key) in levels.iter_mut().zip(keys) {
+            *level = uniform(Sampling::Random, seed, key, 0x5ee5, path);
+        }
+    }
+
+    /// Like [`simulate_path_given`](Self::simulate_path_given), with each
+    /// programme's own delivery uniform and the execution factor's given too
+    /// (`levels`, see [`delivery_inputs`](Self::delivery_inputs)): how
+    /// variance-based sensitivity treats deliveries as inputs. A tied
+    /// programme still goes through the copula, so the joint law is the
+    /// scenario's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn simulate_path_with_deliveries(
+        &self,
+        seed: u64,
+        path: u64,
+        drawn: &[f64],
+        levels: &[f64],
+        ws: &mut PathWorkspace,
+        out: &mut [f64],
+        stride: usize,
+    ) -> u64 {
+        ws.seeds.refresh(self, seed);
+        self.simulate_hashed(
+            seed,
+            path,
+            path_hash(path),
+            drawn,
+            Some(levels),
+            ws,
+            out,
+            stride,
+        )
     }
 
     /// [`simulate_path_given`](Self::simulate_path_given) once the
@@ -215,6 +275,7 @@ impl Model {
         path: u64,
         hash: u64,
         drawn: &[f64],
+        levels: Option<&[f64]>,
         ws: &mut PathWorkspace,
         out: &mut [f64],
         stride: usize,
@@ -324,11 +385,12 @@ impl Model {
         }
 
         let factor = self.execution.as_ref().map(|e| {
-            let f = match self.sampling {
-                Sampling::Random => {
+            let f = match (levels, self.sampling) {
+                (Some(levels), _) => standard_normal_quantile(levels[self.programmes.len()]),
+                (None, Sampling::Random) => {
                     StandardNormal.sample(&mut stream_from(ws.seeds.execution, hash))
                 }
-                design => standard_normal_quantile(uniform(design, seed, e.key, 0, path)),
+                (None, design) => standard_normal_quantile(uniform(design, seed, e.key, 0, path)),
             };
             let rho = e.correlation.get(drawn);
             (rho.sqrt() * f, (1.0 - rho).sqrt())
@@ -347,15 +409,19 @@ impl Model {
             };
             // The delivery's uniform: the copula's when tied by [execution], else its own.
             let mut rng = stream_from(ws.seeds.programmes[i], hash);
+            let given = levels.map(|l| l[i]);
             let tied = factor.filter(|_| p.in_execution).map(|(common, own)| {
-                let e: f64 = match self.sampling {
-                    Sampling::Random => StandardNormal.sample(&mut rng),
-                    design => standard_normal_quantile(uniform(design, seed, p.key, 0, path)),
+                let e: f64 = match (given, self.sampling) {
+                    (Some(u), _) => standard_normal_quantile(u),
+                    (None, Sampling::Random) => StandardNormal.sample(&mut rng),
+                    (None, design) => {
+                        standard_normal_quantile(uniform(design, seed, p.key, 0, path))
+                    }
                 };
                 standard_normal_cdf(common + own * e)
             });
             // `None`: draw directly from the programme's stream.
-            let level = match (tied, self.sampling) {
+            let level = match (tied.or(given), self.sampling) {
                 (Some(u), _) => Some(u),
                 (None, Sampling::Random) => None,
                 (None, design) => Some(uniform(design, seed, p.key, 0, path)),
