@@ -322,7 +322,7 @@ impl Dist {
                     return Err(format!("`lower` ({lower}) must be below `upper` ({upper})"));
                 }
                 let mass = self.kept_mass();
-                if !(mass >= MIN_TRUNCATED_MASS) {
+                if mass.is_nan() || mass < MIN_TRUNCATED_MASS {
                     let mut bounds = Vec::new();
                     if lower > f64::NEG_INFINITY {
                         bounds.push(format!("`lower` {}", support::readable(lower)));
