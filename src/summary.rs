@@ -296,7 +296,8 @@ pub struct TargetsMet {
     pub all_met_ci95: [f64; 2],
     /// Whether the programme deliveries behind these targets are drawn
     /// independently or tied by `[execution]`: "independent", "execution",
-    /// or "partly execution" when only some of them are tied.
+    /// "partly execution" when only some of them are tied, or "none" when no
+    /// target of the group is a programme's.
     pub deliveries: String,
 }
 
@@ -486,7 +487,9 @@ pub fn summarize(
             .filter_map(|&i| programme_of(i))
             .map(|p| model.programmes[p].in_execution)
             .collect();
-        if flags.is_empty() || flags.iter().all(|&f| !f) {
+        if flags.is_empty() {
+            "none"
+        } else if flags.iter().all(|&f| !f) {
             "independent"
         } else if flags.iter().all(|&f| f) {
             "execution"

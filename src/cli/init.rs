@@ -151,7 +151,7 @@ What this scenario assumes, against the baseline, and why (edit this description
 #volatility = { value = 0.04, source = "assumption: why growth is more erratic" }
 
 # A programme's delivery ratio (delivered = planned × ratio), here the
-# affordable rental homes' (baseline: pert, 0.85 / 1.10 / 1.60), and how a
+# affordable rental homes' (baseline: pert, 0.85 / 1.20 / 2.20), and how a
 # downturn year changes it (the ratio is multiplied by 1 + downturn_effect).
 # `xuhui-sim describe` lists every programme.
 #[programme.rental_housing]
@@ -159,7 +159,7 @@ What this scenario assumes, against the baseline, and why (edit this description
 #downturn_effect = { value = -0.15, source = "assumption: why a downturn weighs more" }
 
 # The regime: the yearly chance of a downturn starting (baseline 0.10) and
-# of one ending (baseline 0.50).
+# of one ending (baseline 0.70).
 #[regime]
 #downturn_probability = { value = 0.20, source = "assumption: why downturns are more frequent" }
 #recovery_probability = { value = 0.40, source = "assumption: why they last longer" }

@@ -1,7 +1,8 @@
 //! The target table printed after a run: each target's label, threshold,
 //! probability with its 95 % interval and whether its figure is from the
-//! article (seed) or an assumption, in file order; then each year's joint
-//! probability. Aligned by display width, so Chinese labels line up.
+//! article (seed) or an assumption, in file order; then, per year, how many
+//! targets are met together (all of them, and the article's own). Aligned by
+//! display width, so Chinese labels line up.
 
 use crate::summary::{Summary, TargetSummary};
 use std::borrow::Cow;
@@ -76,13 +77,15 @@ fn percent(p: f64) -> String {
 }
 
 /// One year's count of targets met, for all its targets or the article's:
-/// "2024, all 24 targets: expected 14.2 met (± 0.01); P(at least 22) 3.1 %,
-/// P(at least 23) 0.9 %, P(all) 0.1 % (0.0 % – 0.1 %); deliveries independent".
+/// "Targets met in 2024, all 24 targets: expected 13.49 of 24 (Monte Carlo ±
+/// 0.02); P(at least 22) 1.9 %, P(at least 23) 0.7 %, P(all) 0.1 % (0.1 % –
+/// 0.1 %); deliveries tied by [execution]".
 pub fn targets_met_line(met: &crate::summary::TargetsMet) -> String {
-    let which = if met.group == "seed" {
-        format!("{} article targets", met.targets)
-    } else {
-        format!("all {} targets", met.targets)
+    let which = match (met.group.as_str(), met.targets) {
+        ("seed", 1) => "the 1 article target".to_string(),
+        ("seed", n) => format!("the {n} article targets"),
+        (_, 1) => "its 1 target".to_string(),
+        (_, n) => format!("all {n} targets"),
     };
     let mut parts = Vec::new();
     for k in met.targets.saturating_sub(2).max(1)..met.targets {
@@ -97,17 +100,19 @@ pub fn targets_met_line(met: &crate::summary::TargetsMet) -> String {
     let se = if met.expected_se.is_nan() {
         String::new()
     } else {
-        format!(" (± {:.2})", 1.96 * met.expected_se)
+        format!(" (Monte Carlo ± {:.2})", 1.96 * met.expected_se)
     };
     let deliveries = match met.deliveries.as_str() {
-        "execution" => "deliveries tied by [execution]",
-        "partly execution" => "some deliveries tied by [execution]",
-        _ => "deliveries independent",
+        "execution" => "; deliveries tied by [execution]",
+        "partly execution" => "; some deliveries tied by [execution]",
+        "none" => "",
+        _ => "; deliveries independent",
     };
     format!(
-        "Targets met, {}, {which}: expected {:.1}{se}; {}; {deliveries}",
+        "Targets met in {}, {which}: expected {:.2} of {}{se}; {}{deliveries}",
         met.year,
         met.expected,
+        met.targets,
         parts.join(", ")
     )
 }
@@ -162,18 +167,21 @@ pub fn target_table(summary: &Summary) -> String {
         out.push_str(&line(row));
         out.push('\n');
     }
-    if !summary.all_targets.is_empty() {
-        out.push('\n');
-    }
-    for joint in &summary.all_targets {
-        out.push_str(&format!(
-            "All {} targets of {} met together: {} ({} – {})\n",
-            joint.targets.len(),
-            joint.year,
-            percent(joint.probability),
-            percent(joint.ci95[0]),
-            percent(joint.ci95[1])
-        ));
+    // Result sets of model v1 have no count of targets met: their joint figures.
+    if summary.targets_met.is_empty() {
+        if !summary.all_targets.is_empty() {
+            out.push('\n');
+        }
+        for joint in &summary.all_targets {
+            out.push_str(&format!(
+                "All {} targets of {} met together: {} ({} – {})\n",
+                joint.targets.len(),
+                joint.year,
+                percent(joint.probability),
+                percent(joint.ci95[0]),
+                percent(joint.ci95[1])
+            ));
+        }
     }
     if !summary.targets_met.is_empty() {
         out.push('\n');

@@ -320,6 +320,7 @@ fn targets_met_section(summary: &Summary, l: &Labels) -> String {
                 escape(match m.deliveries.as_str() {
                     "execution" => l.deliveries_tied,
                     "partly execution" => l.deliveries_partly,
+                    "none" => "—",
                     _ => l.deliveries_independent,
                 }),
             ]
