@@ -6,7 +6,7 @@
 //! seeded from a hash of `(seed, name, i)`, so a path's draws depend neither on
 //! which thread runs it, nor on how the paths are split into blocks or shards,
 //! nor on which other inputs a scenario has. Two scenarios run with one seed
-//! therefore share their draws input by input, path by path (spec section 5).
+//! therefore share their draws input by input, path by path (docs/model.md, "Random streams").
 
 use rand::SeedableRng;
 

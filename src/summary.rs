@@ -1,4 +1,4 @@
-//! The statistics of a run, in the shape of `summary.json` (spec section 7):
+//! The statistics of a run, in the shape of `summary.json` (results/README.md):
 //! per metric and year the mean, standard deviation, standard error and
 //! quantiles; per target the probability of attainment with a Wilson 95 %
 //! interval and the expected shortfall; per target year the probability that

@@ -86,7 +86,7 @@ fn threshold_text(bound: &Bound, unit: &str) -> String {
     }
 }
 
-/// How a series' yearly shocks are drawn (spec 2.2): the marginal applies to
+/// How a series' yearly shocks are drawn (docs/model.md, "Series"): the marginal applies to
 /// every series; the copula only to those listed in `[correlation]`.
 fn shocks_text(s: &Scenario, series: &str) -> String {
     match &s.correlation {
@@ -325,6 +325,23 @@ fn render_text(s: &Scenario, metrics: &[MetricDef]) -> String {
                 .collect();
             rows.push(("gdp shares", lines.join("\n")));
         }
+        if let Some(g) = &s.gdp {
+            if let Some(base) = &g.base {
+                rows.push((
+                    "gdp base",
+                    format!("{} (gdp.level, current prices)", param_text(base, "")),
+                ));
+            }
+            if let Some(growth) = &g.growth_base {
+                rows.push((
+                    "gdp growth base",
+                    format!(
+                        "{} (observed real growth, the fan's first point)",
+                        param_text(growth, "")
+                    ),
+                ));
+            }
+        }
         match &s.inflation {
             Some(p) => rows.push((
                 "inflation",
@@ -361,6 +378,16 @@ fn render_text(s: &Scenario, metrics: &[MetricDef]) -> String {
                     .to_string(),
                 ),
             ];
+            if !r.force.is_empty() {
+                let forced: Vec<String> = r
+                    .force
+                    .iter()
+                    .map(|(year, downturn, _)| {
+                        format!("{year} {}", if *downturn { "downturn" } else { "normal" })
+                    })
+                    .collect();
+                rows.push(("forced years", forced.join(", ")));
+            }
             if !r.shift.is_empty() {
                 let width = r
                     .shift
@@ -387,10 +414,13 @@ fn render_text(s: &Scenario, metrics: &[MetricDef]) -> String {
             .programmes
             .iter()
             .map(|p| {
-                let planned = match (&p.planned.dist, p.unit.is_empty()) {
-                    (Dist::Fixed { value }, false) => format!("{} {}", number(*value), p.unit),
-                    (dist, false) => format!("{}, in {}", dist.describe(), p.unit),
-                    (dist, true) => dist.describe(),
+                let planned = match (&p.planned_from, &p.planned.dist, p.unit.is_empty()) {
+                    (Some((from, _)), _, _) => format!("what {from} delivered"),
+                    (None, Dist::Fixed { value }, false) => {
+                        format!("{} {}", number(*value), p.unit)
+                    }
+                    (None, dist, false) => format!("{}, in {}", dist.describe(), p.unit),
+                    (None, dist, true) => dist.describe(),
                 };
                 vec![
                     p.name.clone(),
@@ -416,6 +446,27 @@ fn render_text(s: &Scenario, metrics: &[MetricDef]) -> String {
             ],
             &rows,
         );
+    }
+    match &s.execution {
+        Some(e) => {
+            let tied = if e.programmes.is_empty() {
+                "every programme".to_string()
+            } else {
+                e.programmes.join(", ")
+            };
+            push_line(
+                &mut out,
+                &format!(
+                    "  deliveries tied by [execution]: correlation {} over {tied}",
+                    param_text(&e.correlation, "")
+                ),
+            );
+        }
+        None if !s.programmes.is_empty() => push_line(
+            &mut out,
+            "  deliveries drawn independently (no [execution])",
+        ),
+        None => {}
     }
 
     heading(&mut out, &format!("Targets ({})", s.targets.len()));
@@ -505,9 +556,18 @@ struct Description {
     prices: Option<PricesJson>,
     regime: Option<RegimeJson>,
     programmes: Vec<ProgrammeJson>,
+    /// `[execution]`, when deliveries are tied.
+    execution: Option<ExecutionJson>,
     targets: Vec<TargetJson>,
     metrics: Vec<MetricJson>,
     inputs: Vec<InputJson>,
+}
+
+#[derive(Serialize)]
+struct ExecutionJson {
+    correlation: ParamJson,
+    /// The tied programmes (every programme when the file lists none).
+    programmes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -569,6 +629,10 @@ struct CorrelationJson {
 #[derive(Serialize)]
 struct GdpJson {
     shares: Vec<ShareJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    base: Option<ParamJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    growth_base: Option<ParamJson>,
 }
 
 #[derive(Serialize)]
@@ -588,6 +652,8 @@ struct RegimeJson {
     recovery_probability: ParamJson,
     initial: &'static str,
     shift: Vec<ShiftJson>,
+    /// Years forced to a state: `{ "2024": "downturn" }`.
+    force: std::collections::BTreeMap<String, &'static str>,
 }
 
 #[derive(Serialize)]
@@ -603,6 +669,9 @@ struct ProgrammeJson {
     unit: String,
     year: i32,
     planned: ParamJson,
+    /// A pipeline's source programme.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    planned_from: Option<String>,
     delivery: ParamJson,
     downturn_effect: ParamJson,
 }
@@ -701,7 +770,15 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
             })
         })
         .collect();
-    let gdp = (!shares.is_empty()).then_some(GdpJson { shares });
+    let gdp = (!shares.is_empty()).then(|| GdpJson {
+        shares,
+        base: s.gdp.as_ref().and_then(|g| g.base.as_ref()).map(param_json),
+        growth_base: s
+            .gdp
+            .as_ref()
+            .and_then(|g| g.growth_base.as_ref())
+            .map(param_json),
+    });
     let regime = s.regime.as_ref().map(|r| RegimeJson {
         downturn_probability: param_json(&r.downturn_probability),
         recovery_probability: param_json(&r.recovery_probability),
@@ -718,6 +795,16 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
                 shift: param_json(p),
             })
             .collect(),
+        force: r
+            .force
+            .iter()
+            .map(|(year, downturn, _)| {
+                (
+                    year.to_string(),
+                    if *downturn { "downturn" } else { "normal" },
+                )
+            })
+            .collect(),
     });
     let programmes = s
         .programmes
@@ -728,6 +815,7 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
             unit: p.unit.clone(),
             year: p.year,
             planned: param_json(&p.planned),
+            planned_from: p.planned_from.as_ref().map(|(from, _)| from.clone()),
             delivery: param_json(&p.delivery),
             downturn_effect: param_json(&p.downturn_effect),
         })
@@ -791,6 +879,14 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
         }),
         regime,
         programmes,
+        execution: s.execution.as_ref().map(|e| ExecutionJson {
+            correlation: param_json(&e.correlation),
+            programmes: if e.programmes.is_empty() {
+                s.programmes.iter().map(|p| p.name.clone()).collect()
+            } else {
+                e.programmes.clone()
+            },
+        }),
         targets,
         metrics: metric_list,
         inputs,

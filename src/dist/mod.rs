@@ -1,5 +1,5 @@
 //! The probability distributions a scenario may give for a parameter or a
-//! delivery ratio (spec section 2.7): their parameters, their validation and
+//! delivery ratio (docs/model.md, "Distributions"): their parameters, their validation and
 //! their support. Sampling lives in [`sampler`], where each distribution is
 //! prepared once so that a draw costs no validation and no allocation.
 

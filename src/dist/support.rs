@@ -1,6 +1,6 @@
 //! Intervals of real numbers: the support of a distribution and the valid
 //! range of a parameter, so that "a distribution whose support leaves the
-//! parameter's valid range is refused at load" (spec 2.3) is one comparison.
+//! parameter's valid range is refused at load" (docs/model.md, "Distributions") is one comparison.
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The metrics a scenario produces (spec section 3) and where each value of a
+//! The metrics a scenario produces (docs/model.md, "Metrics") and where each value of a
 //! path sits in the flat buffer the engine aggregates.
 
 use crate::scenario::Scenario;

@@ -1,4 +1,4 @@
-//! The district model (spec section 2), compiled from a checked [`Scenario`]
+//! The district model (docs/model.md), compiled from a checked [`Scenario`]
 //! into flat arrays the per-path loop can run without lookups or allocation.
 //! [`path`] runs one path; [`metrics`] names the values it produces.
 

@@ -1,5 +1,5 @@
 //! One simulated future: parameters drawn, then year by year the regime, the
-//! innovations, each node in link order, and the programmes (spec 2.1-2.5).
+//! innovations, each node in link order, and the programmes (docs/model.md).
 //! Writes every metric value of the path into a flat buffer; allocates nothing.
 
 use super::design::{uniform, Sampling};

@@ -1,4 +1,4 @@
-//! Writing a result set (spec section 7): one file per format, assembled in a
+//! Writing a result set (results/README.md): one file per format, assembled in a
 //! temporary folder beside the destination and renamed into place, so a
 //! result set is on disk whole or not at all. `paths` keeps per-path
 //! outcomes in Parquet.

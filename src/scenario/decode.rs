@@ -75,7 +75,7 @@ pub const DEFAULT_SEED: u64 = 2024;
 /// Names a series or programme may not take: they are metric prefixes.
 const RESERVED_NAMES: &[&str] = &["gdp", "prices", "regime"];
 
-/// Valid ranges of the parameters (spec 2.3); growth-like parameters are
+/// Valid ranges of the parameters (docs/model.md, "Parameter uncertainty"); growth-like parameters are
 /// unbounded here and clamped at run time (counted in `diagnostics`).
 pub mod range {
     use crate::dist::Interval;

@@ -217,7 +217,7 @@ impl SourceKind {
     }
 }
 
-/// `[series.NAME]`: a quantity with an AR(1) growth process (spec 2.1).
+/// `[series.NAME]`: a quantity with an AR(1) growth process (docs/model.md, "Series").
 #[derive(Clone, Debug)]
 pub struct Series {
     pub name: String,
@@ -286,7 +286,7 @@ pub enum Marginal {
     StudentT { df: f64 },
 }
 
-/// `[regime]`: the normal/downturn Markov chain (spec 2.4).
+/// `[regime]`: the normal/downturn Markov chain (docs/model.md, "Regime").
 #[derive(Clone, Debug)]
 pub struct Regime {
     pub downturn_probability: Param,
@@ -299,7 +299,7 @@ pub struct Regime {
     pub origin: Origin,
 }
 
-/// `[programme.NAME]`: a planned quantity delivered with an uncertain ratio (spec 2.5).
+/// `[programme.NAME]`: a planned quantity delivered with an uncertain ratio (docs/model.md, "Programmes").
 #[derive(Clone, Debug)]
 pub struct Programme {
     pub name: String,
