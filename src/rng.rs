@@ -22,7 +22,7 @@ pub type Stream = rand_xoshiro::SplitMix64;
 
 /// A 64-bit identifier of a named random input: FNV-1a of its UTF-8 name,
 /// finished with the SplitMix64 mixer. Stable across versions and platforms:
-/// changing it changes every published number, which `tests/value_stability.rs`
+/// changing it changes every published number, which `tests/it/value_stability.rs`
 /// would catch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct InputKey(pub u64);

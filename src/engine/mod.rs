@@ -29,7 +29,7 @@ pub const MAX_PATHS: u64 = 4_000_000_000;
 /// freedom. Below 32 blocks a target that turns on one input (a programme's
 /// delivery) gets intervals that cover 87-89 % of the time under lhs and sobol
 /// (block counts differ by at most one item); at 32 blocks 93-95 % (tested in
-/// tests/analytic.rs).
+/// tests/it/analytic.rs).
 pub const MIN_DESIGN_BLOCKS: u64 = 32;
 
 /// The fewest paths a run under `sampling` accepts.

@@ -4,7 +4,7 @@
 //! shards are refused. Also: a precision-controlled run equals a plain run of
 //! the path count it settled on.
 
-mod common;
+use crate::common;
 
 use common::{stderr, xuhui, xuhui_ok};
 use std::fs;

@@ -6,7 +6,7 @@
 //! CI installs Chromium (`.ci/run`); on a machine without it the test says so
 //! and passes, unless `CI` is set, where a missing browser is a failure.
 
-mod common;
+use crate::common;
 
 use common::{stderr, xuhui};
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! The command line as a user meets it, through the built binary.
 
-mod common;
+use crate::common;
 
 use common::{entries, stderr, stdout, xuhui};
 use std::fs;

@@ -2,7 +2,7 @@
 //! their coverage over many seeds, the refusals, the per-path file, and a
 //! snapshot of the terminal table.
 
-mod common;
+use crate::common;
 
 use common::{stderr, stdout, xuhui, xuhui_ok};
 use statrs::distribution::{Beta, ContinuousCDF};

@@ -1,7 +1,7 @@
 //! Interruption: SIGINT (Ctrl-C) or SIGTERM during a run leaves no result
 //! folder and no temporary file, says so, and exits with code 130.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `report` and `run --report`: the HTML page's sections and languages, the
 //! Excel workbook's sheets and number cells, the tornado and comparison reports.
 
-mod common;
+use crate::common;
 
 use common::{stderr, xuhui, xuhui_ok};
 use std::fs;

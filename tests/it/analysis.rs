@@ -2,7 +2,7 @@
 //! GDP growth as a share-weighted sum of series with uniform mean growths,
 //! goal seeking on a normal series, and the commands as a user runs them.
 
-mod common;
+use crate::common;
 
 use common::{stderr, xuhui, xuhui_ok};
 use statrs::distribution::{ContinuousCDF, Normal};

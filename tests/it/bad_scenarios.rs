@@ -5,7 +5,7 @@
 //! code 2, name its file and key in one message, and leave no result folder or
 //! temporary file behind.
 
-mod common;
+use crate::common;
 
 use common::{entries, stderr, xuhui};
 use std::fs;
