@@ -17,6 +17,8 @@ pub mod cli;
 pub mod compare;
 pub mod dist;
 pub mod engine;
+pub mod error;
+pub mod format;
 pub mod model;
 pub mod output;
 pub mod progress;
@@ -28,16 +30,24 @@ pub mod shard;
 pub mod stats;
 pub mod summary;
 
-use engine::{EngineError, RunConfig};
+use engine::RunConfig;
+pub use error::Error;
 use model::Model;
 use scenario::Scenario;
 use summary::Summary;
 
 /// Compiles and runs `scenario` with `config`, returning its summary.
-pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Summary, EngineError> {
-    let model = Model::compile(scenario).map_err(|reason| EngineError::Threads {
-        threads: 0,
-        reason: format!("internal error compiling the model: {reason}"),
+///
+/// ```
+/// let scenario = xuhui_sim::scenario::load_embedded_baseline(&[]).unwrap();
+/// let config = xuhui_sim::engine::RunConfig { paths: 4096, seed: 1, threads: Some(1) };
+/// let summary = xuhui_sim::simulate(&scenario, &config).unwrap();
+/// let gdp = summary.targets.iter().find(|t| t.name == "gdp_growth_2024").unwrap();
+/// assert!((0.0..=1.0).contains(&gdp.probability));
+/// ```
+pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Summary, Error> {
+    let model = Model::compile(scenario).map_err(|reason| {
+        Error::Failure(format!("internal error compiling the model: {reason}"))
     })?;
     let totals = engine::run(&model, config)?;
     Ok(summary::summarize(

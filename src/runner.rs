@@ -5,10 +5,11 @@
 use crate::engine::{self, EngineError, PathSink, RunConfig};
 use crate::model::Model;
 use crate::output::paths::{self, BackgroundWriter, PathsWriter};
-use crate::output::{Staging, WriteError};
+use crate::output::Staging;
 use crate::report::Lang;
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
+pub(crate) use crate::Error;
 use std::path::Path;
 
 /// What a result set holds beyond the contract's four files, and how the run shows itself.
@@ -39,29 +40,6 @@ pub struct Precision {
 /// Paths of the first round of a precision-controlled run.
 pub const FIRST_ROUND_PATHS: u64 = 16_384;
 
-/// Why a run into a result set failed.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// Bad input: a flag, an existing folder, an impossible request.
-    #[error("{0}")]
-    Input(String),
-    /// Anything else (disk, internal).
-    #[error("{0}")]
-    Failure(String),
-    /// Stopped by a signal; nothing was written.
-    #[error("interrupted: no result set was written and no temporary file is left")]
-    Interrupted,
-}
-
-impl From<WriteError> for RunError {
-    fn from(e: WriteError) -> Self {
-        match e {
-            WriteError::Exists(_) | WriteError::NotReplaceable(_) => RunError::Input(e.to_string()),
-            WriteError::Io { .. } => RunError::Failure(e.to_string()),
-        }
-    }
-}
-
 /// The most a run may be expected to take before it is refused up front.
 pub const MAX_EXPECTED_SECONDS: f64 = 48.0 * 3600.0;
 /// The largest per-path file a run may be expected to write.
@@ -85,17 +63,17 @@ pub fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
 }
 
 /// Refuses, with the estimate, a run this machine cannot reasonably do.
-pub fn check_feasible(model: &Model, paths: u64, kept: usize) -> Result<(), RunError> {
+pub fn check_feasible(model: &Model, paths: u64, kept: usize) -> Result<(), Error> {
     let (seconds, bytes) = expected_cost(model, paths, kept);
     if seconds > MAX_EXPECTED_SECONDS {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "{paths} paths would take about {:.0} hours on this machine ({} metric values a path; memory stays near 100 MB); use fewer paths, split the run with --shard K/N across machines, or let --precision choose the count",
             seconds / 3600.0,
             model.value_count
         )));
     }
     if bytes > MAX_PATHS_FILE_BYTES {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "{paths} paths would write a per-path file of about {:.0} GB ({kept} columns); add --no-paths, or keep fewer paths",
             bytes / 1e9
         )));
@@ -111,18 +89,18 @@ pub fn run_to_result_set(
     out: &Path,
     force: bool,
     keep: &Keep,
-) -> Result<Summary, RunError> {
+) -> Result<Summary, Error> {
     let model = Model::compile(scenario)
-        .map_err(|e| RunError::Failure(format!("internal error compiling the model: {e}")))?;
+        .map_err(|e| Error::Failure(format!("internal error compiling the model: {e}")))?;
     let kept = if keep.no_paths {
         if !keep.extra_metrics.is_empty() {
-            return Err(RunError::Input(
+            return Err(Error::Input(
                 "--keep-metric asks for per-path outcomes, which --no-paths turns off; drop one of the two".into(),
             ));
         }
         Vec::new()
     } else {
-        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(RunError::Input)?
+        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
     };
     check_feasible(&model, config.paths, kept.len())?;
     let staging = Staging::begin(out, force)?;
@@ -150,15 +128,15 @@ pub fn run_to_result_set(
         bar.finish_and_clear();
     }
     let totals = totals.map_err(|e| match e {
-        EngineError::Interrupted => RunError::Interrupted,
-        EngineError::Sink(_) => RunError::Failure(e.to_string()),
-        other => RunError::Input(other.to_string()),
+        EngineError::Interrupted => Error::Interrupted(crate::error::INTERRUPTED.into()),
+        EngineError::Sink(_) => Error::Failure(e.to_string()),
+        other => Error::Input(other.to_string()),
     })?;
     let mut summary = summary::summarize(scenario, &model, &totals, &scenario.run.sampling);
     if let Some(writer) = writer {
         let rows = writer
             .close()
-            .map_err(|e| RunError::Failure(format!("cannot finish {}: {e}", paths::PATHS_FILE)))?;
+            .map_err(|e| Error::Failure(format!("cannot finish {}: {e}", paths::PATHS_FILE)))?;
         summary.per_path = Some(PerPath {
             file: paths::PATHS_FILE.into(),
             rows,
@@ -173,7 +151,7 @@ pub fn run_to_result_set(
         let page = crate::report::run::run_report(&summary, scenario, paths_file.as_deref(), lang);
         let file = staging.file("report.html");
         std::fs::write(&file, page)
-            .map_err(|e| RunError::Failure(format!("cannot write {}: {e}", file.display())))?;
+            .map_err(|e| Error::Failure(format!("cannot write {}: {e}", file.display())))?;
     }
     if let Some(goal) = &keep.precision {
         summary.run.precision = Some(precision_report(&summary, goal, config.paths));
@@ -349,7 +327,7 @@ fn paths_writer(
     kept: &[(usize, String)],
     scenario: &Scenario,
     config: &RunConfig,
-) -> Result<PathsWriter, RunError> {
+) -> Result<PathsWriter, Error> {
     let names: Vec<String> = kept.iter().map(|(_, name)| name.clone()).collect();
     let metadata = [
         ("xuhui-sim.format", summary::FORMAT.to_string()),
@@ -361,6 +339,5 @@ fn paths_writer(
         ("xuhui-sim.paths", config.paths.to_string()),
         ("xuhui-sim.sampling", scenario.run.sampling.clone()),
     ];
-    PathsWriter::create(&staging.file(paths::PATHS_FILE), &names, &metadata)
-        .map_err(RunError::Failure)
+    PathsWriter::create(&staging.file(paths::PATHS_FILE), &names, &metadata).map_err(Error::Failure)
 }

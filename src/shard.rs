@@ -12,7 +12,7 @@ use crate::engine::{
 use crate::model::Model;
 use crate::output::paths::{self, BackgroundWriter, PathsWriter};
 use crate::output::Staging;
-use crate::runner::{Keep, RunError};
+use crate::runner::{Error, Keep};
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
 use serde::{Deserialize, Serialize};
@@ -72,13 +72,13 @@ pub fn run_shard(
     out: &Path,
     force: bool,
     keep: &Keep,
-) -> Result<ShardInfo, RunError> {
+) -> Result<ShardInfo, Error> {
     let started = std::time::Instant::now();
     let model = Model::compile(scenario)
-        .map_err(|e| RunError::Failure(format!("internal error compiling the model: {e}")))?;
-    let total = engine::block_count(config.paths).map_err(|e| RunError::Input(e.to_string()))?;
+        .map_err(|e| Error::Failure(format!("internal error compiling the model: {e}")))?;
+    let total = engine::block_count(config.paths).map_err(|e| Error::Input(e.to_string()))?;
     if n > total {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "--shard {k}/{n}: a run of {} paths has only {total} blocks of {BLOCK_PATHS}; use at most {total} shards",
             config.paths
         )));
@@ -87,7 +87,7 @@ pub fn run_shard(
     let kept = if keep.no_paths {
         Vec::new()
     } else {
-        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(RunError::Input)?
+        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
     };
     let staging = Staging::begin(out, force)?;
     let mut writer = match kept.is_empty() {
@@ -96,7 +96,7 @@ pub fn run_shard(
             let names: Vec<String> = kept.iter().map(|(_, name)| name.clone()).collect();
             let file = staging.file(paths::PATHS_FILE);
             Some(BackgroundWriter::spawn(
-                PathsWriter::create(&file, &names, &[]).map_err(RunError::Failure)?,
+                PathsWriter::create(&file, &names, &[]).map_err(Error::Failure)?,
             ))
         }
     };
@@ -116,11 +116,11 @@ pub fn run_shard(
         &mut keep_block,
     )
     .map_err(|e| match e {
-        engine::EngineError::Interrupted => RunError::Interrupted,
-        other => RunError::Failure(other.to_string()),
+        engine::EngineError::Interrupted => Error::Interrupted(crate::error::INTERRUPTED.into()),
+        other => Error::Failure(other.to_string()),
     })?;
     if let Some(writer) = writer {
-        writer.close().map_err(RunError::Failure)?;
+        writer.close().map_err(Error::Failure)?;
     }
     let state = ShardState {
         first_block: range.start,
@@ -146,7 +146,7 @@ pub fn run_shard(
     };
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(staging.file(name), bytes)
-            .map_err(|e| RunError::Failure(format!("cannot write {name}: {e}")))
+            .map_err(|e| Error::Failure(format!("cannot write {name}: {e}")))
     };
     write(STATE_FILE, &state.to_bytes())?;
     write(
@@ -158,23 +158,23 @@ pub fn run_shard(
     Ok(info)
 }
 
-fn read_info(dir: &Path) -> Result<ShardInfo, RunError> {
+fn read_info(dir: &Path) -> Result<ShardInfo, Error> {
     let file = dir.join("shard.json");
     let text = std::fs::read_to_string(&file).map_err(|e| {
-        RunError::Input(format!(
+        Error::Input(format!(
             "{} is not a shard: cannot read {} ({e}); shards are written by `run --shard K/N`",
             dir.display(),
             file.display()
         ))
     })?;
     let info: ShardInfo = serde_json::from_str(&text).map_err(|e| {
-        RunError::Input(format!(
+        Error::Input(format!(
             "{} is damaged or from another version ({e})",
             file.display()
         ))
     })?;
     if info.format != SHARD_FORMAT {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "{} has format `{}`; this binary merges `{SHARD_FORMAT}`",
             file.display(),
             info.format
@@ -184,19 +184,17 @@ fn read_info(dir: &Path) -> Result<ShardInfo, RunError> {
 }
 
 /// Checks that the shards belong to one run and cover it exactly once; returns them in shard order.
-fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError> {
+fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, Error> {
     let mut shards: Vec<(PathBuf, ShardInfo)> = dirs
         .iter()
         .map(|d| read_info(d).map(|i| (d.clone(), i)))
         .collect::<Result<_, _>>()?;
     let Some((first_dir, first)) = shards.first().cloned() else {
-        return Err(RunError::Input(
-            "merge needs the shard folders to join".into(),
-        ));
+        return Err(Error::Input("merge needs the shard folders to join".into()));
     };
     for (dir, info) in &shards[1..] {
         let differs = |what: &str, a: &dyn std::fmt::Display, b: &dyn std::fmt::Display| {
-            RunError::Input(format!(
+            Error::Input(format!(
                 "{} and {} are not shards of one run: their {what} differs ({a} and {b})",
                 first_dir.display(),
                 dir.display()
@@ -231,7 +229,7 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
     shards.sort_by_key(|(_, info)| info.shard);
     for pair in shards.windows(2) {
         if pair[0].1.shard == pair[1].1.shard {
-            return Err(RunError::Input(format!(
+            return Err(Error::Input(format!(
                 "shard {}/{} is given twice ({} and {}); give each shard once",
                 pair[0].1.shard,
                 first.shards,
@@ -246,7 +244,7 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
         .map(|k| format!("{k}/{}", first.shards))
         .collect();
     if !missing.is_empty() {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "shard {} missing; give all {} shards of the run",
             missing.join(", "),
             first.shards
@@ -256,7 +254,7 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
     for (dir, info) in &shards {
         let expected = shard_blocks(total, info.shard, info.shards);
         if info.first_block != expected.start || info.blocks != expected.end - expected.start {
-            return Err(RunError::Input(format!(
+            return Err(Error::Input(format!(
                 "{} does not hold the blocks shard {}/{} should; it is damaged",
                 dir.display(),
                 info.shard,
@@ -268,17 +266,17 @@ fn check_shards(dirs: &[PathBuf]) -> Result<Vec<(PathBuf, ShardInfo)>, RunError>
 }
 
 /// Merges shard folders into the result set `out`.
-pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunError> {
+pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, Error> {
     let shards = check_shards(dirs)?;
     let (first_dir, first) = &shards[0];
     let toml = std::fs::read_to_string(first_dir.join("scenario.toml")).map_err(|e| {
-        RunError::Input(format!(
+        Error::Input(format!(
             "cannot read {}/scenario.toml ({e})",
             first_dir.display()
         ))
     })?;
     if summary::sha256_hex(&toml) != first.scenario_sha256 {
-        return Err(RunError::Input(format!(
+        return Err(Error::Input(format!(
             "{}/scenario.toml was edited after the shard ran; its checksum differs from shard.json",
             first_dir.display()
         )));
@@ -288,8 +286,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunEr
         &format!("{}/scenario.toml", first_dir.display()),
         &[],
     )
-    .map_err(|e| RunError::Input(e.to_string()))?;
-    let model = Model::compile(&scenario).map_err(RunError::Failure)?;
+    .map_err(|e| Error::Input(e.to_string()))?;
+    let model = Model::compile(&scenario).map_err(Error::Failure)?;
     let staging = Staging::begin(out, force)?;
     let mut sums = BlockSums::new(&model);
     let mut counts = CountState::new(&model, &TargetYears::new(&model));
@@ -297,13 +295,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunEr
     for (dir, info) in &shards {
         let file = dir.join(STATE_FILE);
         let bytes = std::fs::read(&file)
-            .map_err(|e| RunError::Input(format!("cannot read {} ({e})", file.display())))?;
+            .map_err(|e| Error::Input(format!("cannot read {} ({e})", file.display())))?;
         let state = ShardState::from_bytes(&bytes)
-            .map_err(|e| RunError::Input(format!("{} cannot be merged: {e}", file.display())))?;
+            .map_err(|e| Error::Input(format!("{} cannot be merged: {e}", file.display())))?;
         if state.blocks.len() as u64 != info.blocks
             || state.counts.sketches.len() != model.value_count
         {
-            return Err(RunError::Input(format!(
+            return Err(Error::Input(format!(
                 "{} does not match its shard.json or its scenario; it is damaged",
                 file.display()
             )));
@@ -331,8 +329,8 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, RunEr
             .iter()
             .map(|(dir, _)| dir.join(paths::PATHS_FILE))
             .collect();
-        let rows = paths::concatenate(&parts, &staging.file(paths::PATHS_FILE))
-            .map_err(RunError::Input)?;
+        let rows =
+            paths::concatenate(&parts, &staging.file(paths::PATHS_FILE)).map_err(Error::Input)?;
         summary.per_path = Some(PerPath {
             file: paths::PATHS_FILE.into(),
             rows,

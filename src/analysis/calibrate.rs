@@ -7,7 +7,7 @@
 //! and its standard error into a distribution, so the fit's uncertainty
 //! becomes parameter uncertainty in the scenario.
 
-use super::AnalysisError;
+use super::Error;
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
@@ -41,11 +41,9 @@ pub struct Calibration {
 const TOP_PERSISTENCE: f64 = 0.99;
 
 /// Refuses a `--series` name a scenario would refuse as `[series.NAME]`.
-pub fn check_series(series: &str) -> Result<(), AnalysisError> {
+pub fn check_series(series: &str) -> Result<(), Error> {
     match crate::scenario::decode::name_problem(series, crate::scenario::decode::NameKind::Series) {
-        Some(problem) => Err(AnalysisError::Input(format!(
-            "--series {series}: {problem}"
-        ))),
+        Some(problem) => Err(Error::Input(format!("--series {series}: {problem}"))),
         None => Ok(()),
     }
 }
@@ -75,24 +73,24 @@ fn spread(values: &[f64]) -> f64 {
 const NO_SPREAD: f64 = 1e-9;
 
 /// Fits `history` (growth rates, oldest first) for series `series`.
-pub fn calibrate(series: &str, history: &[f64]) -> Result<Calibration, AnalysisError> {
+pub fn calibrate(series: &str, history: &[f64]) -> Result<Calibration, Error> {
     check_series(series)?;
     if let Some(problem) = history.iter().find_map(|g| percent_problem(*g)) {
-        return Err(AnalysisError::Input(format!("--history {problem}")));
+        return Err(Error::Input(format!("--history {problem}")));
     }
     if history.len() < 5 {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "calibrate needs at least 5 observed growth rates, not {}; give a longer history",
             history.len()
         )));
     }
     if let Some(bad) = history.iter().find(|g| !g.is_finite() || **g <= -1.0) {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "the history holds {bad}, which is not a growth rate above -100 %"
         )));
     }
     if spread(history) < NO_SPREAD {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "the history does not vary (all {} values are {}), so persistence and volatility cannot be estimated; give observed growth rates that differ from year to year",
             history.len(),
             crate::scenario::plain_number(history[0])
@@ -105,7 +103,7 @@ pub fn calibrate(series: &str, history: &[f64]) -> Result<Calibration, AnalysisE
         } else {
             "first"
         };
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "the history varies only in its {which} value, so persistence cannot be estimated; give more years in which the growth rate changes"
         )));
     }
@@ -113,7 +111,7 @@ pub fn calibrate(series: &str, history: &[f64]) -> Result<Calibration, AnalysisE
     let y = DVector::from_fn(m, |i, _| history[i + 1]);
     let xtx = x.transpose() * &x;
     let inverse = xtx.try_inverse().ok_or_else(|| {
-        AnalysisError::Input("the history does not vary, so persistence cannot be estimated; give observed rates that differ".into())
+        Error::Input("the history does not vary, so persistence cannot be estimated; give observed rates that differ".into())
     })?;
     let beta = &inverse * x.transpose() * &y;
     let residuals = &y - &x * &beta;
@@ -123,12 +121,12 @@ pub fn calibrate(series: &str, history: &[f64]) -> Result<Calibration, AnalysisE
     let cov = &inverse * s2;
     let (c, phi) = (beta[0], beta[1]);
     if phi >= 0.999 {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "the fitted persistence is {phi:.3}: the history looks like it has no stable mean (a unit root), so an AR(1) around a mean does not fit it"
         )));
     }
     if s2.sqrt() < NO_SPREAD {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "the history follows an AR(1) exactly (no year deviates from the fitted line, residual spread {:.1e}), so its volatility and standard errors are 0 and no distribution can be fitted; give observed growth rates, not a smooth series",
             s2.max(0.0).sqrt()
         )));
@@ -251,11 +249,7 @@ pub fn snippet(fit: &Calibration) -> String {
 
 /// Reads growth rates from CSV text: the column named `column`, or the last
 /// column; a header row is skipped when it is not numeric; blank cells skipped.
-pub fn history_from_csv(
-    text: &str,
-    column: Option<&str>,
-    file: &str,
-) -> Result<Vec<f64>, AnalysisError> {
+pub fn history_from_csv(text: &str, column: Option<&str>, file: &str) -> Result<Vec<f64>, Error> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -264,7 +258,7 @@ pub fn history_from_csv(
     let first = match rows.next() {
         Some(Ok(r)) => r,
         _ => {
-            return Err(AnalysisError::Input(format!(
+            return Err(Error::Input(format!(
                 "{file} has no rows; give a CSV with one growth rate per row"
             )))
         }
@@ -274,28 +268,28 @@ pub fn history_from_csv(
         .any(|cell| !cell.trim().is_empty() && cell.trim().parse::<f64>().is_err());
     let index = match (column, header_row) {
         (Some(name), true) => first.iter().position(|c| c.trim() == name).ok_or_else(|| {
-            AnalysisError::Input(format!(
+            Error::Input(format!(
                 "{file} has no column `{name}`; its columns are {}",
                 first.iter().collect::<Vec<_>>().join(", ")
             ))
         })?,
         (Some(name), false) => {
-            return Err(AnalysisError::Input(format!(
+            return Err(Error::Input(format!(
                 "{file} has no header row, so --column {name} cannot be found"
             )))
         }
         (None, _) => first.len().saturating_sub(1),
     };
     let mut values = Vec::new();
-    let mut push = |record: &csv::StringRecord, line: usize| -> Result<(), AnalysisError> {
+    let mut push = |record: &csv::StringRecord, line: usize| -> Result<(), Error> {
         match record.get(index).map(str::trim) {
             None | Some("") => Ok(()),
             Some(cell) => {
                 let v = cell.parse::<f64>().map_err(|_| {
-                    AnalysisError::Input(format!("{file}:{line}: `{cell}` is not a number"))
+                    Error::Input(format!("{file}:{line}: `{cell}` is not a number"))
                 })?;
                 if let Some(problem) = percent_problem(v) {
-                    return Err(AnalysisError::Input(format!("{file}:{line}: {problem}")));
+                    return Err(Error::Input(format!("{file}:{line}: {problem}")));
                 }
                 values.push(v);
                 Ok(())
@@ -306,7 +300,7 @@ pub fn history_from_csv(
         push(&first, 1)?;
     }
     for (i, record) in rows.enumerate() {
-        let record = record.map_err(|e| AnalysisError::Input(format!("{file}: {e}")))?;
+        let record = record.map_err(|e| Error::Input(format!("{file}: {e}")))?;
         push(&record, i + 2)?;
     }
     Ok(values)
@@ -391,8 +385,8 @@ mod tests {
 
     fn refusal(series: &str, history: &[f64]) -> String {
         match calibrate(series, history) {
-            Err(AnalysisError::Input(message)) => message,
-            Err(AnalysisError::Failure(message)) => panic!("a failure, not a refusal: {message}"),
+            Err(Error::Input(message)) => message,
+            Err(other) => panic!("not a refusal: {other}"),
             Ok(fit) => panic!("fitted {fit:?}"),
         }
     }
@@ -409,7 +403,7 @@ mod tests {
         );
         let err = history_from_csv("growth\n0.05\n-3\n", None, "h.csv").unwrap_err();
         assert!(
-            matches!(&err, AnalysisError::Input(m) if m == "h.csv:3: value -3 looks like a percentage; write growth as a ratio (-0.03)"),
+            matches!(&err, Error::Input(m) if m == "h.csv:3: value -3 looks like a percentage; write growth as a ratio (-0.03)"),
             "{err:?}"
         );
     }

@@ -5,7 +5,7 @@
 //! interval is where the run's own Monte Carlo error (the Wilson half-width at
 //! the goal) could put the crossing.
 
-use super::{assignment, AnalysisError, Study};
+use super::{assignment, Error, Study};
 use crate::stats::wilson::Z95;
 use serde::Serialize;
 
@@ -40,11 +40,11 @@ pub fn goal_seek(
     target: &str,
     goal: f64,
     range: Option<(f64, f64)>,
-) -> Result<GoalSeek, AnalysisError> {
+) -> Result<GoalSeek, Error> {
     // Two ends, then three bisections of about 14 halvings each (tolerance 1e-4 of the range).
     crate::progress::begin(2 + 3 * 14, "runs (about)");
     if !(0.0 < goal && goal < 1.0) {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "--probability {goal} must lie strictly between 0 and 1"
         )));
     }
@@ -52,7 +52,7 @@ pub fn goal_seek(
     let config = study.config(&scenario);
     let Some(wanted) = scenario.targets.iter().find(|t| t.name == target) else {
         let names: Vec<&str> = scenario.targets.iter().map(|t| t.name.as_str()).collect();
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "--target {target}: scenario `{}` has no such target; {}",
             scenario.name,
             crate::scenario::error::suggestion(target, &names)
@@ -64,12 +64,12 @@ pub fn goal_seek(
         None => default_range(&scenario, key)?,
     };
     let mut trials: Vec<[f64; 2]> = Vec::new();
-    let mut probability_at = |x: f64| -> Result<f64, AnalysisError> {
+    let mut probability_at = |x: f64| -> Result<f64, Error> {
         if let Some(seen) = trials.iter().find(|t| t[0] == x) {
             return Ok(seen[1]);
         }
         let summary = study.run(&[assignment(key, x)]).map_err(|e| match e {
-            AnalysisError::Input(m) => AnalysisError::Input(format!("at {key}={x}: {m}")),
+            Error::Input(m) => Error::Input(format!("at {key}={x}: {m}")),
             other => other,
         })?;
         let p = summary
@@ -85,12 +85,12 @@ pub fn goal_seek(
     // probability between the ends of any sensible range; one that does not
     // leaves it exactly where it was.
     if p_low == p_high {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "{key} does not move `{target}`: it is met with probability {p_low:.4} at both {low} and {high} (the same paths); choose an assumption that feeds it (`xuhui-sim sensitivity` shows which do) or a wider --range"
         )));
     }
     if (p_low - goal) * (p_high - goal) > 0.0 {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "no value of {key} in [{low}, {high}] meets `{target}` with probability {goal}: it is met with probability {p_low:.4} at {low} and {p_high:.4} at {high}; widen --range or lower the goal"
         )));
     }
@@ -129,11 +129,11 @@ pub fn goal_seek(
 
 /// Bisection for p(x) = level between `low` and `high` (which bracket it).
 fn crossing(
-    p: &mut dyn FnMut(f64) -> Result<f64, AnalysisError>,
+    p: &mut dyn FnMut(f64) -> Result<f64, Error>,
     mut low: f64,
     mut high: f64,
     level: f64,
-) -> Result<f64, AnalysisError> {
+) -> Result<f64, Error> {
     let tolerance = (high - low).abs() * 1e-4;
     let low_below = p(low)? < level;
     for _ in 0..MAX_STEPS {
@@ -152,12 +152,9 @@ fn crossing(
 
 /// The search range when none is given: the parameter's p1-p99 when it is a
 /// distribution, else from 0 to twice its value (or ±1 around 0).
-fn default_range(
-    scenario: &crate::scenario::Scenario,
-    key: &str,
-) -> Result<(f64, f64), AnalysisError> {
+fn default_range(scenario: &crate::scenario::Scenario, key: &str) -> Result<(f64, f64), Error> {
     let param = scenario.parameter(key).ok_or_else(|| {
-        AnalysisError::Input(format!(
+        Error::Input(format!(
             "--vary {key} is not a parameter of scenario `{}` whose range can be guessed; give --range LO..HI",
             scenario.name
         ))
@@ -176,18 +173,18 @@ fn default_range(
 }
 
 /// The trials as CSV.
-pub fn csv(result: &GoalSeek) -> Vec<u8> {
+pub fn csv(result: &GoalSeek) -> Result<Vec<u8>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["trial", "value", "probability"]);
+    w.write_record(["trial", "value", "probability"])?;
     for (i, t) in result.trials.iter().enumerate() {
-        let _ = w.write_record([i.to_string(), t[0].to_string(), t[1].to_string()]);
+        w.write_record([i.to_string(), t[0].to_string(), t[1].to_string()])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::output::csv::finish(w)
 }
 
 /// The answer as text.
 pub fn table(result: &GoalSeek) -> String {
-    use crate::compare::render::number;
+    use crate::format::number;
     format!(
         "Goal seek in {} ({} paths per trial, seed {}, common random numbers)\n\n\
          `{}` ({}) is met with probability {:.1} % when\n  {} = {}\n\

@@ -13,6 +13,7 @@ pub mod tornado;
 use crate::engine::RunConfig;
 use crate::scenario::{self, Scenario};
 use crate::summary::Summary;
+pub(crate) use crate::Error;
 use std::path::PathBuf;
 
 /// Where a study's scenario comes from.
@@ -21,17 +22,6 @@ pub enum Source {
     File(PathBuf),
     /// The baseline built into the binary.
     Embedded,
-}
-
-/// Why a study failed.
-#[derive(Debug, thiserror::Error)]
-pub enum AnalysisError {
-    /// Bad input (scenario, flag, range): exit code 2.
-    #[error("{0}")]
-    Input(String),
-    /// Anything else: exit code 1.
-    #[error("{0}")]
-    Failure(String),
 }
 
 /// A scenario, its overrides and run settings: the fixed part of a study.
@@ -47,13 +37,13 @@ pub struct Study {
 
 impl Study {
     /// The scenario with the study's overrides and `extra` ones.
-    pub fn scenario(&self, extra: &[String]) -> Result<Scenario, AnalysisError> {
+    pub fn scenario(&self, extra: &[String]) -> Result<Scenario, Error> {
         let sets: Vec<String> = self.sets.iter().chain(extra).cloned().collect();
         let loaded = match &self.source {
             Source::File(path) => scenario::load_file(path, &sets),
             Source::Embedded => scenario::load_embedded_baseline(&sets),
         };
-        loaded.map_err(|e| AnalysisError::Input(e.to_string()))
+        loaded.map_err(|e| Error::Input(e.to_string()))
     }
 
     /// The run settings: the flags, else the scenario's `[run]`.
@@ -66,11 +56,10 @@ impl Study {
     }
 
     /// Runs the scenario with `extra` overrides, on the study's seed and paths.
-    pub fn run(&self, extra: &[String]) -> Result<Summary, AnalysisError> {
+    pub fn run(&self, extra: &[String]) -> Result<Summary, Error> {
         let scenario = self.scenario(extra)?;
         let config = self.config(&self.scenario(&[])?);
-        let summary =
-            crate::simulate(&scenario, &config).map_err(|e| AnalysisError::Input(e.to_string()));
+        let summary = crate::simulate(&scenario, &config).map_err(|e| Error::Input(e.to_string()));
         crate::progress::advance(1);
         summary
     }
@@ -90,7 +79,7 @@ pub struct MetricChoice {
 
 impl MetricChoice {
     /// Parses `gdp.growth` or `gdp.growth@2024`.
-    pub fn parse(text: &str) -> Result<Self, AnalysisError> {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         match text.split_once('@') {
             None => Ok(MetricChoice {
                 name: text.to_string(),
@@ -103,7 +92,7 @@ impl MetricChoice {
                     year: Some(y),
                 })
                 .map_err(|_| {
-                    AnalysisError::Input(format!(
+                    Error::Input(format!(
                         "--metric {text}: `{year}` is not a year; write e.g. gdp.growth@2024"
                     ))
                 }),
@@ -117,7 +106,7 @@ impl MetricChoice {
 }
 
 /// Checks that every chosen metric exists in `summary`, naming the nearest one otherwise.
-pub fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), AnalysisError> {
+pub fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), Error> {
     for choice in choices {
         if !summary
             .metrics
@@ -126,7 +115,7 @@ pub fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), 
         {
             let mut names: Vec<&str> = summary.metrics.iter().map(|m| m.metric.as_str()).collect();
             names.dedup();
-            return Err(AnalysisError::Input(format!(
+            return Err(Error::Input(format!(
                 "--metric {}{}: the scenario has no such metric and year; {}",
                 choice.name,
                 choice.year.map(|y| format!("@{y}")).unwrap_or_default(),
@@ -154,9 +143,9 @@ pub fn default_metrics(summary: &Summary) -> Vec<MetricChoice> {
 }
 
 /// Parses `LO..HI` into two finite numbers with LO < HI.
-pub fn parse_range(text: &str, flag: &str) -> Result<(f64, f64), AnalysisError> {
+pub fn parse_range(text: &str, flag: &str) -> Result<(f64, f64), Error> {
     let bad = || {
-        AnalysisError::Input(format!(
+        Error::Input(format!(
             "{flag} {text}: write the range as LO..HI, e.g. 0.08..0.14"
         ))
     };
@@ -164,7 +153,7 @@ pub fn parse_range(text: &str, flag: &str) -> Result<(f64, f64), AnalysisError> 
     let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
     let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "{flag} {text}: the range needs finite LO < HI"
         )));
     }

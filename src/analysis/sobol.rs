@@ -17,7 +17,7 @@
 //! deliveries together (docs/model.md, "Execution"): a programme target has
 //! drivers, and the share of slips that come together is measured.
 
-use super::{check_metrics, default_metrics, AnalysisError, MetricChoice, Study};
+use super::{check_metrics, default_metrics, Error, MetricChoice, Study};
 use crate::model::{Model, PathWorkspace};
 use crate::rng::{splitmix64, stream, InputKey};
 use rand::RngExt;
@@ -351,12 +351,12 @@ pub struct SobolOptions {
 }
 
 /// Runs the Sobol study of a scenario.
-pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, AnalysisError> {
+pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Error> {
     let scenario = study.scenario(&[])?;
     let config = study.config(&scenario);
-    let model = Model::compile(&scenario).map_err(AnalysisError::Failure)?;
+    let model = Model::compile(&scenario).map_err(Error::Failure)?;
     if model.params.is_empty() && model.delivery_inputs() == 0 {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "scenario `{}` has no parameter given as a distribution and no programme, so there is no index to compute",
             scenario.name
         )));
@@ -369,7 +369,7 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
             threads: Some(1),
         },
     )
-    .map_err(|e| AnalysisError::Failure(e.to_string()))?;
+    .map_err(|e| Error::Failure(e.to_string()))?;
     let chosen = if options.metrics.is_empty() {
         default_metrics(&probe)
     } else {
@@ -392,7 +392,7 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(study.threads.unwrap_or(0))
         .build()
-        .map_err(|e| AnalysisError::Failure(e.to_string()))?;
+        .map_err(|e| Error::Failure(e.to_string()))?;
     // Rows double until the intervals are narrow enough: at most max_samples.
     crate::progress::begin(options.max_samples.max(16), "rows (at most)");
     let (evaluations, found, converged) = pool.install(|| {
@@ -405,7 +405,7 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
         )
     });
     if crate::engine::stop_requested() {
-        return Err(AnalysisError::Failure("interrupted".into()));
+        return Err(Error::Failure("interrupted".into()));
     }
     let column = |o: usize, table: &Vec<Vec<Index>>| {
         table
@@ -458,9 +458,9 @@ pub fn sobol(study: &Study, options: &SobolOptions) -> Result<SobolReport, Analy
 }
 
 /// Long-format CSV: one row per output and parameter.
-pub fn csv(report: &SobolReport) -> Vec<u8> {
+pub fn csv(report: &SobolReport) -> Result<Vec<u8>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "kind",
         "name",
         "year",
@@ -471,11 +471,11 @@ pub fn csv(report: &SobolReport) -> Vec<u8> {
         "total",
         "total_low",
         "total_high",
-    ]);
+    ])?;
     for o in &report.outputs {
         for (p, name) in report.parameters.iter().enumerate() {
             let (s, t) = (o.first_order[p], o.total[p]);
-            let _ = w.write_record([
+            w.write_record([
                 o.kind.clone(),
                 o.name.clone(),
                 o.year.to_string(),
@@ -486,15 +486,15 @@ pub fn csv(report: &SobolReport) -> Vec<u8> {
                 t.value.to_string(),
                 t.ci95[0].to_string(),
                 t.ci95[1].to_string(),
-            ]);
+            ])?;
         }
     }
-    w.into_inner().unwrap_or_default()
+    crate::output::csv::finish(w)
 }
 
 /// The terminal table: per output, the three parameters of largest total index.
 pub fn table(report: &SobolReport) -> String {
-    use crate::compare::render::table::aligned;
+    use crate::format::aligned;
     let mut out = format!(
         "Sobol indices of {} ({} parameters; {} rows, {} model paths; seed {}; 95 % bootstrap intervals {} {})\n\n",
         report.scenario,

@@ -2,9 +2,7 @@
 //! common random numbers, reporting every target's probability and chosen
 //! metrics at each point.
 
-use super::{
-    assignment, check_metrics, default_metrics, parse_range, AnalysisError, MetricChoice, Study,
-};
+use super::{assignment, check_metrics, default_metrics, parse_range, Error, MetricChoice, Study};
 use serde::Serialize;
 
 /// Largest grid accepted (points).
@@ -20,9 +18,9 @@ pub struct Vary {
 
 impl Vary {
     /// Parses `KEY=LO..HI`.
-    pub fn parse(text: &str) -> Result<Self, AnalysisError> {
+    pub fn parse(text: &str) -> Result<Self, Error> {
         let (key, range) = text.split_once('=').ok_or_else(|| {
-            AnalysisError::Input(format!(
+            Error::Input(format!(
                 "--vary {text}: write KEY=LO..HI, e.g. --vary series.digital_economy.mean_growth=0.08..0.14"
             ))
         })?;
@@ -87,25 +85,23 @@ pub fn sweep(
     varies: &[Vary],
     steps: usize,
     metrics: &[MetricChoice],
-) -> Result<Sweep, AnalysisError> {
+) -> Result<Sweep, Error> {
     if varies.is_empty() || varies.len() > 2 {
-        return Err(AnalysisError::Input(
-            "give one or two --vary KEY=LO..HI".into(),
-        ));
+        return Err(Error::Input("give one or two --vary KEY=LO..HI".into()));
     }
     if steps == 0 || steps.pow(varies.len() as u32) > MAX_POINTS {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "--steps {steps} makes {} points; a sweep takes 1 to {MAX_POINTS}",
             steps.pow(varies.len() as u32)
         )));
     }
     let base = study.scenario(&[])?;
     let config = study.config(&base);
-    let model = crate::model::Model::compile(&base).map_err(AnalysisError::Failure)?;
+    let model = crate::model::Model::compile(&base).map_err(Error::Failure)?;
     let points = steps.pow(varies.len() as u32) as u64;
     let (seconds, _) = crate::runner::expected_cost(&model, config.paths.saturating_mul(points), 0);
     if seconds > crate::runner::MAX_EXPECTED_SECONDS {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "{points} points of {} paths would take about {:.0} hours on this machine (memory stays near 100 MB per run); use fewer --steps or --paths",
             config.paths,
             seconds / 3600.0
@@ -130,7 +126,7 @@ pub fn sweep(
             .map(|(v, x)| assignment(&v.key, *x))
             .collect();
         let summary = study.run(&sets).map_err(|e| match e {
-            AnalysisError::Input(m) => AnalysisError::Input(format!("at {}: {m}", sets.join(", "))),
+            Error::Input(m) => Error::Input(format!("at {}: {m}", sets.join(", "))),
             other => other,
         })?;
         if points.is_empty() {
@@ -175,7 +171,7 @@ pub fn sweep(
 }
 
 /// Long-format CSV: one row per point and target or metric.
-pub fn csv(sweep: &Sweep) -> Vec<u8> {
+pub fn csv(sweep: &Sweep) -> Result<Vec<u8>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["point".to_string()];
     header.extend(sweep.keys.iter().cloned());
@@ -191,7 +187,7 @@ pub fn csv(sweep: &Sweep) -> Vec<u8> {
         ]
         .map(String::from),
     );
-    let _ = w.write_record(&header);
+    w.write_record(&header)?;
     for (i, point) in sweep.points.iter().enumerate() {
         let mut lead = vec![i.to_string()];
         lead.extend(point.values.iter().map(|v| v.to_string()));
@@ -206,7 +202,7 @@ pub fn csv(sweep: &Sweep) -> Vec<u8> {
                 t.ci95[1].to_string(),
                 String::new(),
             ]);
-            let _ = w.write_record(&row);
+            w.write_record(&row)?;
         }
         for m in &point.metrics {
             let half = crate::stats::wilson::Z95 * m.mean_se;
@@ -220,10 +216,10 @@ pub fn csv(sweep: &Sweep) -> Vec<u8> {
                 (m.mean + half).to_string(),
                 m.p50.to_string(),
             ]);
-            let _ = w.write_record(&row);
+            w.write_record(&row)?;
         }
     }
-    w.into_inner().unwrap_or_default()
+    crate::output::csv::finish(w)
 }
 
 /// The terminal table: a row per target whose probability moves across the
@@ -235,7 +231,7 @@ pub fn table(sweep: &Sweep) -> String {
         .map(|p| {
             p.values
                 .iter()
-                .map(|v| crate::compare::render::number(*v, 4))
+                .map(|v| crate::format::number(*v, 4))
                 .collect::<Vec<_>>()
                 .join(" / ")
         })
@@ -261,11 +257,7 @@ pub fn table(sweep: &Sweep) -> String {
             continue;
         }
         let mut row = vec![target.label.clone()];
-        row.extend(
-            probabilities
-                .iter()
-                .map(|p| crate::compare::render::percent(*p)),
-        );
+        row.extend(probabilities.iter().map(|p| crate::format::percent(*p)));
         rows.push(row);
     }
     for (m, metric) in first.metrics.iter().enumerate() {
@@ -274,7 +266,7 @@ pub fn table(sweep: &Sweep) -> String {
             sweep
                 .points
                 .iter()
-                .map(|p| crate::compare::render::number(p.metrics[m].mean, 4)),
+                .map(|p| crate::format::number(p.metrics[m].mean, 4)),
         );
         rows.push(row);
     }
@@ -287,7 +279,7 @@ pub fn table(sweep: &Sweep) -> String {
         sweep.paths,
         sweep.seed
     );
-    out.push_str(&crate::compare::render::table::aligned(&header_refs, &rows));
+    out.push_str(&crate::format::aligned(&header_refs, &rows));
     if still > 0 {
         out.push_str(&format!(
             "{still} targets do not move across the grid (by less than 0.1 point).\n"

@@ -6,7 +6,7 @@
 //! count, the p10 or p90 count over the expected plan), so a programme target
 //! has a driver of its own.
 
-use super::{assignment, check_metrics, AnalysisError, MetricChoice, Study};
+use super::{assignment, check_metrics, Error, MetricChoice, Study};
 use crate::dist::Dist;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
@@ -63,7 +63,7 @@ pub struct Bar {
 }
 
 /// Runs the tornado: one base run and two runs per uncertain parameter.
-pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, AnalysisError> {
+pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Error> {
     let started = std::time::Instant::now();
     let scenario = study.scenario(&[])?;
     let config = study.config(&scenario);
@@ -99,7 +99,7 @@ pub fn tornado(study: &Study, metrics: &[MetricChoice]) -> Result<Tornado, Analy
         });
     }
     if parameters.is_empty() {
-        return Err(AnalysisError::Input(format!(
+        return Err(Error::Input(format!(
             "scenario `{}` has no parameter given as a distribution, so there is nothing to vary; give one as e.g. mean_growth = {{ dist = \"triangular\", … }}",
             scenario.name
         )));
@@ -268,9 +268,9 @@ fn outcome(
 }
 
 /// Long-format CSV: one row per outcome and parameter.
-pub fn csv(tornado: &Tornado) -> Vec<u8> {
+pub fn csv(tornado: &Tornado) -> Result<Vec<u8>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "kind",
         "name",
         "year",
@@ -282,11 +282,11 @@ pub fn csv(tornado: &Tornado) -> Vec<u8> {
         "at_p10",
         "at_p90",
         "swing",
-    ]);
+    ])?;
     for o in &tornado.outcomes {
         for (rank, b) in o.bars.iter().enumerate() {
             let p = tornado.parameters.iter().find(|p| p.key == b.parameter);
-            let _ = w.write_record([
+            w.write_record([
                 o.kind.clone(),
                 o.name.clone(),
                 o.year.to_string(),
@@ -298,15 +298,15 @@ pub fn csv(tornado: &Tornado) -> Vec<u8> {
                 b.at_p10.to_string(),
                 b.at_p90.to_string(),
                 b.swing.to_string(),
-            ]);
+            ])?;
         }
     }
-    w.into_inner().unwrap_or_default()
+    crate::output::csv::finish(w)
 }
 
 /// The terminal table: the parameters, then per target its three largest swings.
 pub fn table(tornado: &Tornado) -> String {
-    use crate::compare::render::{number, percent, points, signed, table::aligned};
+    use crate::format::{aligned, number, percent, points, signed};
     let mut out = format!(
         "Tornado of {} ({} uncertain parameters held at p10 and p90, {} paths per run, seed {}, common random numbers; {:.1} s)\n\n",
         tornado.scenario,

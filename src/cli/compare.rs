@@ -1,40 +1,39 @@
 //! `xuhui-sim compare BASE OTHER...`: open the sets, compare, optionally
 //! attribute the changes (`--explain`), print one format, write all three.
 
-use super::{CliError, CompareArgs, FailOn};
-use crate::compare::{self, explain, render, CompareError, ResultSet, Verdict};
+use super::{CompareArgs, Error, FailOn};
+use crate::compare::{self, explain, render, ResultSet, Verdict};
 use crate::output::Staging;
 use std::io::Write;
 
 /// Paths per `--explain` re-run, at most.
 const EXPLAIN_PATHS: u64 = 50_000;
 
-pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
+pub fn compare(args: &CompareArgs) -> Result<(), Error> {
     if !(0.0..1.0).contains(&args.threshold) {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "--threshold {} must be a probability difference in [0, 1), e.g. 0.005",
             args.threshold
         )));
     }
-    let base = ResultSet::open(&args.base).map_err(error)?;
+    let base = ResultSet::open(&args.base)?;
     let others = args
         .others
         .iter()
         .map(|dir| ResultSet::open(dir))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(error)?;
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(out) = &args.out {
         crate::output::check_destination(out, args.force)
-            .map_err(|e| CliError::Input(e.to_string()))?;
+            .map_err(|e| Error::Input(e.to_string()))?;
     }
-    let mut comparison = compare::compare(&base, &others, args.threshold).map_err(error)?;
+    let mut comparison = compare::compare(&base, &others, args.threshold)?;
     if args.explain {
         let paths = args
             .explain_paths
             .unwrap_or(base.summary.run.paths.min(EXPLAIN_PATHS));
         for (set, other) in comparison.others.iter_mut().zip(&others) {
             let threads = args.threads.map(usize::from);
-            set.explanation = Some(explain::explain(&base, other, paths, threads).map_err(error)?);
+            set.explanation = Some(explain::explain(&base, other, paths, threads)?);
         }
     }
 
@@ -43,7 +42,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
     } else if args.markdown {
         render::markdown::markdown(&comparison)
     } else if args.csv {
-        String::from_utf8_lossy(&render::csv::csv(&comparison)).into_owned()
+        String::from_utf8_lossy(&render::csv::csv(&comparison)?).into_owned()
     } else {
         let mut table = render::table::table(&comparison);
         table.push_str(&render::table::explanations(&comparison));
@@ -55,30 +54,27 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
         .and_then(|_| stdout.flush())
     {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(CliError::Failure(format!(
-                "cannot print the comparison: {e}"
-            )));
+            return Err(Error::Failure(format!("cannot print the comparison: {e}")));
         }
     }
     if let Some(out) = &args.out {
-        let staging =
-            Staging::begin(out, args.force).map_err(|e| CliError::Failure(e.to_string()))?;
+        let staging = Staging::begin(out, args.force).map_err(|e| Error::Failure(e.to_string()))?;
         let write = |name: &str, bytes: &[u8]| {
             std::fs::write(staging.file(name), bytes)
-                .map_err(|e| CliError::Failure(format!("cannot write {name}: {e}")))
+                .map_err(|e| Error::Failure(format!("cannot write {name}: {e}")))
         };
         write("comparison.json", render::json(&comparison).as_bytes())?;
         write(
             "comparison.md",
             render::markdown::markdown(&comparison).as_bytes(),
         )?;
-        write("comparison.csv", &render::csv::csv(&comparison))?;
+        write("comparison.csv", &render::csv::csv(&comparison)?)?;
         let page =
             crate::report::comparison::comparison_report(&comparison, &base, &others, args.lang);
         write("report.html", page.as_bytes())?;
         staging
             .commit()
-            .map_err(|e| CliError::Failure(e.to_string()))?;
+            .map_err(|e| Error::Failure(e.to_string()))?;
         eprintln!("wrote {}/", out.display());
     }
     if args.fail_on == Some(FailOn::Worse) {
@@ -93,7 +89,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
             })
             .collect();
         if !worse.is_empty() {
-            return Err(CliError::Verdict(format!(
+            return Err(Error::Verdict(format!(
                 "--fail-on worse: {} target(s) significantly worse: {}",
                 worse.len(),
                 worse.join(", ")
@@ -101,11 +97,4 @@ pub fn compare(args: &CompareArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-fn error(e: CompareError) -> CliError {
-    match e {
-        CompareError::Refused(message) => CliError::Input(message),
-        CompareError::Failed(message) => CliError::Failure(message),
-    }
 }

@@ -4,7 +4,7 @@
 //! aligned text, as JSON (`--json`) or as the scenario's TOML (`--toml`).
 //! Nothing is run.
 
-use super::{print_bytes, CliError, DescribeArgs};
+use super::{print_bytes, DescribeArgs, Error};
 use crate::dist::Dist;
 use crate::model::metrics::{catalogue, MetricDef, RATIO};
 use crate::output::table::terminal_safe;
@@ -13,13 +13,13 @@ use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
 /// Runs the command.
-pub fn describe(args: &DescribeArgs) -> Result<(), CliError> {
+pub fn describe(args: &DescribeArgs) -> Result<(), Error> {
     let options = scenario::LoadOptions::default();
     let loaded = match &args.scenario {
         Some(path) => scenario::load_file_with(path, &args.sets, options),
         None => scenario::load_embedded_baseline_with(&args.sets, options),
     };
-    let s = loaded.map_err(|e| CliError::Input(e.to_string()))?;
+    let s = loaded.map_err(|e| Error::Input(e.to_string()))?;
     if args.toml {
         // The embedded baseline as shipped, comments and all; anything else
         // (a file, or the baseline with --set) in its resolved form.
@@ -35,7 +35,7 @@ pub fn describe(args: &DescribeArgs) -> Result<(), CliError> {
     let metrics = catalogue(&s);
     if args.json {
         let json = serde_json::to_string_pretty(&description(&s, &metrics))
-            .map_err(|e| CliError::Failure(format!("cannot write the description as JSON: {e}")))?;
+            .map_err(|e| Error::Failure(format!("cannot write the description as JSON: {e}")))?;
         return print_bytes(format!("{json}\n").as_bytes());
     }
     print_bytes(render_text(&s, &metrics).as_bytes())

@@ -4,7 +4,7 @@
 //! changes, each valid once uncommented. A file of the user's is never
 //! replaced: `--force` replaces only a file whose first line is [`MARKER`].
 
-use super::{CliError, InitArgs};
+use super::{Error, InitArgs};
 use crate::output::table::terminal_safe;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 pub const MARKER: &str = "# Written by xuhui-sim init";
 
 /// Runs the command.
-pub fn init(args: &InitArgs) -> Result<(), CliError> {
+pub fn init(args: &InitArgs) -> Result<(), Error> {
     let file = &args.file;
     let shown = terminal_safe(&file.display().to_string()).into_owned();
     let Some(file_name) = file.file_name().map(|n| n.to_string_lossy().into_owned()) else {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "`{shown}` is not a file name; give one such as my-scenario.toml"
         )));
     };
@@ -34,20 +34,20 @@ pub fn init(args: &InitArgs) -> Result<(), CliError> {
 }
 
 /// Refuses an existing file unless `init` wrote it (first line [`MARKER`]) and `--force` is given.
-fn check_destination(file: &Path, shown: &str, force: bool) -> Result<(), CliError> {
+fn check_destination(file: &Path, shown: &str, force: bool) -> Result<(), Error> {
     let meta = match std::fs::symlink_metadata(file) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(CliError::Failure(format!("cannot check {shown}: {e}"))),
+        Err(e) => return Err(Error::Failure(format!("cannot check {shown}: {e}"))),
         Ok(meta) => meta,
     };
     // A folder, a link or a file without the marker is the user's.
     if !(meta.file_type().is_file() && written_by_init(file)) {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "{shown} exists and was not written by xuhui-sim init; choose another name"
         )));
     }
     if !force {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "{shown} exists (written by xuhui-sim init); pass --force to replace it, or choose another name"
         )));
     }
@@ -184,13 +184,13 @@ fn write_atomically(
     shown: &str,
     force: bool,
     bytes: &[u8],
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let dir = match file.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(CliError::Input(format!(
+        return Err(Error::Input(format!(
             "cannot write {shown}: the folder {} does not exist; create it first",
             terminal_safe(&dir.display().to_string())
         )));
@@ -200,12 +200,12 @@ fn write_atomically(
         .write(true)
         .create_new(true)
         .open(&temp)
-        .map_err(|e| CliError::Failure(format!("cannot write {shown}: {e}")))?;
+        .map_err(|e| Error::Failure(format!("cannot write {shown}: {e}")))?;
     let written = handle.write_all(bytes).and_then(|_| handle.sync_all());
     drop(handle);
     let fail = |message: String| {
         let _ = std::fs::remove_file(&temp);
-        CliError::Failure(message)
+        Error::Failure(message)
     };
     if let Err(e) = written {
         return Err(fail(format!("cannot write {shown}: {e}")));

@@ -14,6 +14,7 @@ mod sweep;
 mod validate;
 
 use crate::engine::MAX_PATHS;
+pub(crate) use crate::Error;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -358,22 +359,9 @@ pub struct ValidateArgs {
     pub repair_correlation: bool,
 }
 
-/// A failure with its exit code.
-#[derive(Debug)]
-pub enum CliError {
-    /// Bad input (scenario, flag, existing folder): exit 2.
-    Input(String),
-    /// Anything else: exit 1.
-    Failure(String),
-    /// The command worked but its verdict fails the caller's condition: exit 3.
-    Verdict(String),
-    /// Stopped by SIGINT or SIGTERM: exit 130.
-    Interrupted(String),
-}
-
 impl StudyArgs {
     /// The study these flags describe; `default_paths` caps the scenario's path count when no --paths is given.
-    pub fn study(&self, default_paths: Option<u64>) -> Result<crate::analysis::Study, CliError> {
+    pub fn study(&self, default_paths: Option<u64>) -> Result<crate::analysis::Study, Error> {
         let input = &self.input;
         let source = match &input.scenario {
             Some(path) => crate::analysis::Source::File(path.clone()),
@@ -387,33 +375,21 @@ impl StudyArgs {
             threads: input.threads.map(usize::from),
         };
         if let (None, Some(cap)) = (input.paths, default_paths) {
-            let scenario = study.scenario(&[]).map_err(analysis_error)?;
+            let scenario = study.scenario(&[])?;
             study.paths = Some(scenario.run.paths.min(cap));
         }
         Ok(study)
     }
 
     /// The output folder: --out, else results/<scenario name>-<command>.
-    pub fn folder(
-        &self,
-        study: &crate::analysis::Study,
-        command: &str,
-    ) -> Result<PathBuf, CliError> {
+    pub fn folder(&self, study: &crate::analysis::Study, command: &str) -> Result<PathBuf, Error> {
         match &self.out {
             Some(out) => Ok(out.clone()),
             None => {
-                let name = study.scenario(&[]).map_err(analysis_error)?.name;
+                let name = study.scenario(&[])?.name;
                 Ok(PathBuf::from("results").join(format!("{name}-{command}")))
             }
         }
-    }
-}
-
-/// Maps a study's error to an exit code.
-pub fn analysis_error(e: crate::analysis::AnalysisError) -> CliError {
-    match e {
-        crate::analysis::AnalysisError::Input(message) => CliError::Input(message),
-        crate::analysis::AnalysisError::Failure(message) => CliError::Failure(message),
     }
 }
 
@@ -423,13 +399,8 @@ pub fn finish_study(
     force: bool,
     files: &[(&str, Vec<u8>)],
     text: &str,
-) -> Result<(), CliError> {
-    crate::output::write_folder(dir, force, files).map_err(|e| match e {
-        crate::output::WriteError::Exists(_) | crate::output::WriteError::NotReplaceable(_) => {
-            CliError::Input(e.to_string())
-        }
-        other => CliError::Failure(other.to_string()),
-    })?;
+) -> Result<(), Error> {
+    crate::output::write_folder(dir, force, files)?;
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
@@ -437,7 +408,7 @@ pub fn finish_study(
         .and_then(|_| stdout.flush())
     {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(CliError::Failure(format!("cannot print: {e}")));
+            return Err(Error::Failure(format!("cannot print: {e}")));
         }
     }
     eprintln!("wrote {}/", dir.display());
@@ -453,7 +424,7 @@ pub fn write_study<T: serde::Serialize>(
     result: &T,
     csv: Vec<u8>,
     table: String,
-) -> Result<(), CliError> {
+) -> Result<(), Error> {
     let json = serde_json::to_string_pretty(result).unwrap_or_default() + "\n";
     let text = match (args.json, args.quiet) {
         (true, _) => json.clone(),
@@ -472,21 +443,20 @@ pub fn write_study<T: serde::Serialize>(
 }
 
 /// Parses `--metric` flags.
-pub fn parse_metrics(metrics: &[String]) -> Result<Vec<crate::analysis::MetricChoice>, CliError> {
+pub fn parse_metrics(metrics: &[String]) -> Result<Vec<crate::analysis::MetricChoice>, Error> {
     metrics
         .iter()
         .map(|m| crate::analysis::MetricChoice::parse(m))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(analysis_error)
 }
 
 /// Refuses early when the output folder exists without --force.
-pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), CliError> {
-    crate::output::check_destination(dir, force).map_err(|e| CliError::Input(e.to_string()))
+pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), Error> {
+    crate::output::check_destination(dir, force).map_err(|e| Error::Input(e.to_string()))
 }
 
 /// `xuhui-sim completions SHELL`: the completion script on standard output.
-fn completions(args: &CompletionsArgs) -> Result<(), CliError> {
+fn completions(args: &CompletionsArgs) -> Result<(), Error> {
     use clap::CommandFactory;
     let mut command = Cli::command();
     let mut out = Vec::new();
@@ -495,22 +465,22 @@ fn completions(args: &CompletionsArgs) -> Result<(), CliError> {
 }
 
 /// `xuhui-sim manpage`: the manual page (roff) on standard output.
-fn manpage() -> Result<(), CliError> {
+fn manpage() -> Result<(), Error> {
     use clap::CommandFactory;
     let mut out = Vec::new();
     clap_mangen::Man::new(Cli::command())
         .render(&mut out)
-        .map_err(|e| CliError::Failure(format!("cannot render the manual page: {e}")))?;
+        .map_err(|e| Error::Failure(format!("cannot render the manual page: {e}")))?;
     print_bytes(&out)
 }
 
 /// Writes to standard output; a closed pipe is not an error.
-pub fn print_bytes(bytes: &[u8]) -> Result<(), CliError> {
+pub fn print_bytes(bytes: &[u8]) -> Result<(), Error> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::Failure(format!("cannot print: {e}")))
+            Err(Error::Failure(format!("cannot print: {e}")))
         }
         _ => Ok(()),
     }
@@ -560,28 +530,20 @@ pub fn main() -> i32 {
     // A stop request ends every command the same way, whatever error the
     // interrupted work surfaced as (a study's, a comparison's, a run's):
     // staging folders and temporary files are gone by now (dropped on the way out).
-    let interrupted_already = matches!(result, Err(CliError::Interrupted(_)));
+    let interrupted_already = matches!(result, Err(Error::Interrupted(_)));
     if result.is_err() && !interrupted_already && crate::engine::stop_requested() {
         eprintln!("interrupted: nothing was written and no temporary file is left");
         return 130;
     }
     match result {
         Ok(()) => 0,
-        Err(CliError::Input(message)) => {
-            eprintln!("error: {message}");
-            2
-        }
-        Err(CliError::Failure(message)) => {
-            eprintln!("error: {message}");
-            1
-        }
-        Err(CliError::Verdict(message)) => {
-            eprintln!("{message}");
-            3
-        }
-        Err(CliError::Interrupted(message)) => {
-            eprintln!("{message}");
-            130
+        Err(e) => {
+            match e {
+                // A verdict and an interruption are not errors of the user's input.
+                Error::Verdict(_) | Error::Interrupted(_) => eprintln!("{e}"),
+                _ => eprintln!("error: {e}"),
+            }
+            e.exit_code()
         }
     }
 }

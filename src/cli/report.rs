@@ -1,19 +1,19 @@
 //! `xuhui-sim report DIR`: a result set (or a tornado study) as report.html,
 //! and with --xlsx as report.xlsx.
 
-use super::{CliError, ReportArgs};
+use super::{Error, ReportArgs};
 use crate::report::{self, ReportSource};
 use std::path::Path;
 
-pub fn report(args: &ReportArgs) -> Result<(), CliError> {
-    let source = report::open(&args.dir).map_err(CliError::Input)?;
+pub fn report(args: &ReportArgs) -> Result<(), Error> {
+    let source = report::open(&args.dir).map_err(Error::Input)?;
     let html_path = args
         .out
         .clone()
         .unwrap_or_else(|| args.dir.join("report.html"));
     match source {
         ReportSource::Run(set) => {
-            let scenario = report::scenario_of(&set).map_err(CliError::Input)?;
+            let scenario = report::scenario_of(&set).map_err(Error::Input)?;
             let page = report::run::run_report(
                 &set.summary,
                 &scenario,
@@ -23,7 +23,7 @@ pub fn report(args: &ReportArgs) -> Result<(), CliError> {
             write_atomically(&html_path, page.as_bytes())?;
             if args.xlsx {
                 let bytes = report::xlsx::workbook(&set.summary, &scenario, args.lang)
-                    .map_err(CliError::Failure)?;
+                    .map_err(Error::Failure)?;
                 let xlsx_path = html_path.with_extension("xlsx");
                 write_atomically(&xlsx_path, &bytes)?;
                 eprintln!("wrote {}", xlsx_path.display());
@@ -31,7 +31,7 @@ pub fn report(args: &ReportArgs) -> Result<(), CliError> {
         }
         ReportSource::Tornado(study) => {
             if args.xlsx {
-                return Err(CliError::Input(
+                return Err(Error::Input(
                     "--xlsx is for result sets of `run`; a tornado study has tornado.csv already"
                         .into(),
                 ));
@@ -48,10 +48,10 @@ pub fn report(args: &ReportArgs) -> Result<(), CliError> {
 
 /// Writes beside the destination, then renames: a reader never sees half a file.
 /// Never over a file the tool did not write (see `output::replace::file_replaceable`).
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    crate::output::replace::file_replaceable(path).map_err(CliError::Input)?;
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    crate::output::replace::file_replaceable(path).map_err(Error::Input)?;
     if crate::engine::stop_requested() {
-        return Err(CliError::Interrupted(
+        return Err(Error::Interrupted(
             "interrupted: no report was written".into(),
         ));
     }
@@ -60,6 +60,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .and_then(|_| std::fs::rename(&temporary, path))
         .map_err(|e| {
             let _ = std::fs::remove_file(&temporary);
-            CliError::Failure(format!("cannot write {}: {e}", path.display()))
+            Error::Failure(format!("cannot write {}: {e}", path.display()))
         })
 }

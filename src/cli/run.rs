@@ -1,10 +1,10 @@
 //! `xuhui-sim run`: load a scenario, resolve the run configuration from the
 //! scenario's `[run]` and the flags, run it into a result set, print.
 
-use super::{CliError, RunArgs};
+use super::{Error, RunArgs};
 use crate::engine::RunConfig;
 use crate::output::{self, table::target_table};
-use crate::runner::{run_to_result_set, Keep, RunError};
+use crate::runner::{run_to_result_set, Keep};
 use crate::scenario::{self, Scenario};
 use crate::summary::Summary;
 use std::io::Write;
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 /// Runs the command. `quick_start` is the bare `xuhui-sim` invocation: the
 /// embedded baseline, replacing `results/baseline/` (its numbers are fixed by
 /// the binary, so nothing of the user's is lost).
-pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
+pub fn run(args: RunArgs, quick_start: bool) -> Result<(), Error> {
     let scenario = load(&args)?;
     let precision = precision_goal(&args)?;
     let config = RunConfig {
@@ -42,8 +42,7 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
     if let Some(shard) = &args.shard {
         return run_shard(&args, &scenario, &config, shard, &keep);
     }
-    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)
-        .map_err(run_error)?;
+    let summary = run_to_result_set(&scenario, &config, &out, args.force || quick_start, &keep)?;
     print(&args, &summary)?;
     if let (Some(precision), false) = (&summary.run.precision, args.quiet) {
         eprintln!("{}", precision.sentence());
@@ -57,10 +56,10 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), CliError> {
 /// The most paths a `--precision` run takes when --paths does not say.
 const PRECISION_CEILING: u64 = 100_000_000;
 
-fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, CliError> {
+fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, Error> {
     if let Some(p) = args.precision {
         if !(p > 0.0 && p < 0.5) {
-            return Err(CliError::Input(format!(
+            return Err(Error::Input(format!(
                 "--precision {p} must be a half-width in (0, 0.5), e.g. 0.005"
             )));
         }
@@ -69,7 +68,7 @@ fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, Cl
         None => None,
         Some(text) => {
             let bad = || {
-                CliError::Input(format!("--precision-metric {text}: write METRIC@YEAR=RELATIVE, e.g. gdp.growth@2024=0.001"))
+                Error::Input(format!("--precision-metric {text}: write METRIC@YEAR=RELATIVE, e.g. gdp.growth@2024=0.001"))
             };
             let (metric, relative) = text.split_once('=').ok_or_else(bad)?;
             let (name, year) = metric.split_once('@').ok_or_else(bad)?;
@@ -95,13 +94,12 @@ fn run_shard(
     config: &RunConfig,
     shard: &str,
     keep: &Keep,
-) -> Result<(), CliError> {
-    let (k, n) = crate::shard::parse_shard(shard).map_err(CliError::Input)?;
+) -> Result<(), Error> {
+    let (k, n) = crate::shard::parse_shard(shard).map_err(Error::Input)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("{}-shard-{k}-of-{n}", scenario.name))
     });
-    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep)
-        .map_err(run_error)?;
+    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep)?;
     if !args.quiet {
         let first = info.first_block * crate::engine::BLOCK_PATHS;
         let end = ((info.first_block + info.blocks) * crate::engine::BLOCK_PATHS).min(info.paths);
@@ -115,17 +113,9 @@ fn run_shard(
     Ok(())
 }
 
-fn run_error(e: RunError) -> CliError {
-    match e {
-        RunError::Input(message) => CliError::Input(message),
-        RunError::Failure(message) => CliError::Failure(message),
-        RunError::Interrupted => CliError::Interrupted(RunError::Interrupted.to_string()),
-    }
-}
-
 /// `xuhui-sim merge`: join shards into one result set.
-pub fn merge(args: &super::MergeArgs) -> Result<(), CliError> {
-    let summary = crate::shard::merge(&args.shards, &args.out, args.force).map_err(run_error)?;
+pub fn merge(args: &super::MergeArgs) -> Result<(), Error> {
+    let summary = crate::shard::merge(&args.shards, &args.out, args.force)?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(target_table(&summary).as_bytes());
     eprintln!(
@@ -137,7 +127,7 @@ pub fn merge(args: &super::MergeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
+fn print(args: &RunArgs, summary: &Summary) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     let printed = if args.json {
         stdout.write_all(output::json::summary_json(summary).as_bytes())
@@ -155,18 +145,18 @@ fn print(args: &RunArgs, summary: &Summary) -> Result<(), CliError> {
     // A closed pipe (`| head`) is not an error.
     match printed.and_then(|_| stdout.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::Failure(format!("cannot print the result: {e}")))
+            Err(Error::Failure(format!("cannot print the result: {e}")))
         }
         _ => Ok(()),
     }
 }
 
-fn load(args: &RunArgs) -> Result<Scenario, CliError> {
+fn load(args: &RunArgs) -> Result<Scenario, Error> {
     let mut sets = args.input.sets.clone();
     if let Some(sampling) = &args.sampling {
         // Refused here, so that the message names the flag the user typed.
         scenario::decode::check_sampling(sampling, &scenario::Origin::Default)
-            .map_err(|e| CliError::Input(format!("--sampling {sampling}: {}", e.message)))?;
+            .map_err(|e| Error::Input(format!("--sampling {sampling}: {}", e.message)))?;
         sets.push(format!("run.sampling={sampling}"));
     }
     let options = scenario::LoadOptions {
@@ -176,7 +166,7 @@ fn load(args: &RunArgs) -> Result<Scenario, CliError> {
         Some(path) => scenario::load_file_with(path, &sets, options),
         None => scenario::load_embedded_baseline_with(&sets, options),
     };
-    let loaded = loaded.map_err(|e| CliError::Input(e.to_string()))?;
+    let loaded = loaded.map_err(|e| Error::Input(e.to_string()))?;
     if let (Some(repair), false) = (&loaded.correlation_repair, args.quiet) {
         eprintln!(
             "repaired the correlation matrix (Higham's nearest correlation matrix): largest change {:.6}, Frobenius distance {:.6}; recorded in summary.json",

@@ -1,12 +1,9 @@
 //! `xuhui-sim sensitivity`: a tornado of the uncertain parameters, or Sobol indices.
 
-use super::{
-    analysis_error, check_folder, parse_metrics, write_study, CliError, SensitivityArgs,
-    SensitivityMethod,
-};
+use super::{check_folder, parse_metrics, write_study, Error, SensitivityArgs, SensitivityMethod};
 use crate::analysis::{sobol, tornado};
 
-pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
+pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Error> {
     let study = args.study.study(None)?;
     // Tornado and Sobol studies of one scenario get folders of their own
     // (results/<name>-sensitivity and results/<name>-sobol), so one never
@@ -20,13 +17,13 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
     let metrics = parse_metrics(&args.metrics)?;
     match args.method {
         SensitivityMethod::Tornado => {
-            let result = tornado::tornado(&study, &metrics).map_err(analysis_error)?;
+            let result = tornado::tornado(&study, &metrics)?;
             write_study(
                 &args.study,
                 &dir,
                 "tornado",
                 &result,
-                tornado::csv(&result),
+                tornado::csv(&result)?,
                 tornado::table(&result),
             )
         }
@@ -36,7 +33,7 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
                 || args.samples == 0
                 || args.max_samples < args.samples
             {
-                return Err(CliError::Input(
+                return Err(Error::Input(
                     "--samples must be at least 1, --max-samples at least --samples, and --tolerance above 0".into(),
                 ));
             }
@@ -46,13 +43,13 @@ pub fn sensitivity(args: &SensitivityArgs) -> Result<(), CliError> {
                 tolerance: args.tolerance,
                 metrics,
             };
-            let result = sobol::sobol(&study, &options).map_err(analysis_error)?;
+            let result = sobol::sobol(&study, &options)?;
             write_study(
                 &args.study,
                 &dir,
                 "sobol",
                 &result,
-                sobol::csv(&result),
+                sobol::csv(&result)?,
                 sobol::table(&result),
             )
         }

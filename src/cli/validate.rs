@@ -1,10 +1,10 @@
 //! `xuhui-sim validate`: load and check scenario files without running them.
 
-use super::{CliError, ValidateArgs};
+use super::{Error, ValidateArgs};
 use crate::scenario;
 
 /// Checks every file, printing one line each; fails (exit 2) if any is invalid.
-pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
+pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
     let mut failures = Vec::new();
     for file in &args.files {
         let options = scenario::LoadOptions {
@@ -36,8 +36,8 @@ pub fn validate(args: &ValidateArgs) -> Result<(), CliError> {
     }
     match failures.len() {
         0 => Ok(()),
-        1 => Err(CliError::Input(failures.remove(0))),
-        n => Err(CliError::Input(format!(
+        1 => Err(Error::Input(failures.remove(0))),
+        n => Err(Error::Input(format!(
             "{n} scenario files are invalid:\n  {}",
             failures.join("\n  ")
         ))),

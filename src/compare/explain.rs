@@ -6,7 +6,7 @@
 //! which add up exactly to the total change. The one-at-a-time effect
 //! `v({i}) - v(∅)` is reported beside it.
 
-use super::{CompareError, ResultSet};
+use super::{Error, ResultSet};
 use crate::engine::RunConfig;
 use crate::scenario::tree::{self, Node, Table, Value};
 use crate::scenario::Origin;
@@ -55,22 +55,22 @@ pub fn explain(
     other: &ResultSet,
     paths: u64,
     threads: Option<usize>,
-) -> Result<Explanation, CompareError> {
-    let parse = |set: &ResultSet| -> Result<Node, CompareError> {
+) -> Result<Explanation, Error> {
+    let parse = |set: &ResultSet| -> Result<Node, Error> {
         let text = set.scenario_toml.as_ref().ok_or_else(|| {
-            CompareError::Refused(format!(
+            Error::Input(format!(
                 "--explain needs {}/scenario.toml, which is missing",
                 set.dir.display()
             ))
         })?;
         tree::parse(text, &format!("{}/scenario.toml", set.dir.display()))
-            .map_err(|e| CompareError::Refused(e.to_string()))
+            .map_err(|e| Error::Input(e.to_string()))
     };
     let (base_tree, other_tree) = (parse(base)?, parse(other)?);
     let mut found = Vec::new();
     differences(&base_tree, &other_tree, &mut Vec::new(), &mut found);
     if found.is_empty() {
-        return Err(CompareError::Refused(
+        return Err(Error::Input(
             "--explain found no differing assumption between the two scenarios (only names, titles, run settings or targets differ)".into(),
         ));
     }
@@ -139,10 +139,10 @@ fn run_all_subsets(
     base: &Node,
     units: &[Difference],
     config: &RunConfig,
-) -> Result<Vec<TargetValues>, CompareError> {
+) -> Result<Vec<TargetValues>, Error> {
     if units.len() > MAX_DIFFERENCES {
         let keys: Vec<String> = units.iter().map(|d| d.key.join(".")).collect();
-        return Err(CompareError::Refused(format!(
+        return Err(Error::Input(format!(
             "the scenarios differ in {} assumptions ({}); --explain attributes at most {MAX_DIFFERENCES} (2^k runs); compare scenarios closer to each other",
             units.len(),
             keys.join(", ")
@@ -158,10 +158,10 @@ fn run_all_subsets(
                 }
             }
             let scenario = crate::scenario::from_tree(variant).map_err(|e| {
-                CompareError::Refused(format!("a mix of the two scenarios is not valid ({e})"))
+                Error::Input(format!("a mix of the two scenarios is not valid ({e})"))
             })?;
-            let summary = crate::simulate(&scenario, config)
-                .map_err(|e| CompareError::Failed(e.to_string()))?;
+            let summary =
+                crate::simulate(&scenario, config).map_err(|e| Error::Failure(e.to_string()))?;
             crate::progress::advance(1);
             let names = summary
                 .targets

@@ -3,6 +3,7 @@
 
 use crate::output::paths::PATHS_FILE;
 use crate::summary::{Summary, FORMAT};
+use crate::Error;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -15,50 +16,41 @@ pub struct ResultSet {
     pub scenario_toml: Option<String>,
 }
 
-/// Why sets cannot be compared; each message names the set and the fix.
-#[derive(Debug, thiserror::Error)]
-pub enum CompareError {
-    #[error("{0}")]
-    Refused(String),
-    #[error("{0}")]
-    Failed(String),
-}
-
 impl ResultSet {
     /// Reads `dir/summary.json` (and `scenario.toml` if present).
-    pub fn open(dir: &Path) -> Result<ResultSet, CompareError> {
+    pub fn open(dir: &Path) -> Result<ResultSet, Error> {
         let shown = dir.display();
         if !dir.is_dir() {
-            return Err(CompareError::Refused(format!(
+            return Err(Error::Input(format!(
                 "{shown} is not a folder; give result-set folders such as results/baseline"
             )));
         }
         let summary_path = dir.join("summary.json");
         let text = fs::read_to_string(&summary_path).map_err(|e| {
-            CompareError::Refused(format!(
+            Error::Input(format!(
                 "{shown} has no readable summary.json ({e}); is it a result set written by `xuhui-sim run`?"
             ))
         })?;
         let raw: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            CompareError::Refused(format!(
+            Error::Input(format!(
                 "{shown}/summary.json is not valid JSON ({e}); the file is damaged"
             ))
         })?;
         match raw.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {
-                return Err(CompareError::Refused(format!(
+                return Err(Error::Input(format!(
                     "{shown} is a result set of format `{other}`, which this binary does not know (it reads `{FORMAT}`); use the xuhui-sim version that wrote it"
                 )))
             }
             None => {
-                return Err(CompareError::Refused(format!(
+                return Err(Error::Input(format!(
                     "{shown}/summary.json has no `format`; it was not written by xuhui-sim"
                 )))
             }
         }
         let summary: Summary = serde_json::from_value(raw).map_err(|e| {
-            CompareError::Refused(format!("{shown}/summary.json does not hold to the result-set format ({e}); the file was edited or damaged"))
+            Error::Input(format!("{shown}/summary.json does not hold to the result-set format ({e}); the file was edited or damaged"))
         })?;
         verify_files(dir, &summary)?;
         Ok(ResultSet {
@@ -92,7 +84,7 @@ impl ResultSet {
 }
 
 /// Checks every file `summary.json` lists: present, of its size, with its checksum.
-pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
+pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), Error> {
     for (name, check) in &summary.files {
         // report.html may be rewritten by `report`; it is derived, not data.
         if name == "report.html" || name == "report.xlsx" {
@@ -100,24 +92,23 @@ pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
         }
         let path = dir.join(name);
         let bytes = fs::metadata(&path).map(|m| m.len()).map_err(|_| {
-            CompareError::Refused(format!(
+            Error::Input(format!(
                 "{} is missing; the result set is incomplete",
                 path.display()
             ))
         })?;
         if bytes != check.bytes {
-            return Err(CompareError::Refused(format!(
+            return Err(Error::Input(format!(
                 "{} has {bytes} bytes but summary.json says {}: it was truncated, edited or replaced; rerun the scenario",
                 path.display(),
                 check.bytes
             )));
         }
         if let Some(expected) = &check.sha256 {
-            let content = fs::read(&path).map_err(|e| {
-                CompareError::Refused(format!("cannot read {} ({e})", path.display()))
-            })?;
+            let content = fs::read(&path)
+                .map_err(|e| Error::Input(format!("cannot read {} ({e})", path.display())))?;
             if crate::summary::sha256_bytes(&content) != *expected {
-                return Err(CompareError::Refused(format!(
+                return Err(Error::Input(format!(
                     "{} does not match the checksum in summary.json: it was edited or belongs to another result set; rerun the scenario",
                     path.display()
                 )));
@@ -128,10 +119,10 @@ pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), CompareError> {
 }
 
 /// Refuses two sets whose years or units do not line up.
-pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), CompareError> {
+pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Error> {
     let (b, o) = (&base.summary, &other.summary);
     if b.scenario.base_year != o.scenario.base_year {
-        return Err(CompareError::Refused(format!(
+        return Err(Error::Input(format!(
             "{} starts from base year {} but {} from {}; only sets with the same base year can be compared",
             base.dir.display(),
             b.scenario.base_year,
@@ -146,7 +137,7 @@ pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Compa
             .find(|n| n.metric == m.metric && n.year == m.year)
         {
             if n.unit != m.unit {
-                return Err(CompareError::Refused(format!(
+                return Err(Error::Input(format!(
                     "metric `{}` is in {} in {} but in {} in {}; the sets measure it differently, so they cannot be compared",
                     m.metric,
                     m.unit,

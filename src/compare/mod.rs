@@ -11,7 +11,8 @@ pub mod explain;
 pub mod load;
 pub mod render;
 
-pub use load::{CompareError, ResultSet};
+pub(crate) use crate::Error;
+pub use load::ResultSet;
 
 use crate::output::paths::{column_name, read_column};
 use crate::scenario::Bound;
@@ -165,7 +166,7 @@ pub fn compare(
     base: &ResultSet,
     others: &[ResultSet],
     threshold: f64,
-) -> Result<Comparison, CompareError> {
+) -> Result<Comparison, Error> {
     let mut compared = Vec::with_capacity(others.len());
     for other in others {
         load::check_compatible(base, other)?;
@@ -219,7 +220,7 @@ fn compare_one(
     base: &ResultSet,
     other: &ResultSet,
     threshold: f64,
-) -> Result<SetComparison, CompareError> {
+) -> Result<SetComparison, Error> {
     let obstacle = pairing_obstacle(base, other);
     let paired = obstacle.is_none();
     let mut targets = Vec::new();
@@ -247,7 +248,7 @@ fn compare_one(
         }
     }
     if targets.is_empty() && metrics.is_empty() {
-        return Err(CompareError::Refused(format!(
+        return Err(Error::Input(format!(
             "{} and {} have no target and no metric in common, so there is nothing to compare",
             base.dir.display(),
             other.dir.display()
@@ -301,7 +302,7 @@ fn target_change(
     ot: &TargetSummary,
     paired: bool,
     threshold: f64,
-) -> Result<TargetChange, CompareError> {
+) -> Result<TargetChange, Error> {
     let column = column_name(&bt.metric, bt.year);
     let same_outcome = bt.metric == ot.metric && bt.year == ot.year;
     let mut note = None;
@@ -347,13 +348,13 @@ fn target_change(
     })
 }
 
-fn read(set: &ResultSet, column: &str) -> Result<Vec<f64>, CompareError> {
-    let file = set.paths_file().ok_or_else(|| {
-        CompareError::Failed(format!("{} has no per-path file", set.dir.display()))
-    })?;
-    let values = read_column(&file, column).map_err(CompareError::Refused)?;
+fn read(set: &ResultSet, column: &str) -> Result<Vec<f64>, Error> {
+    let file = set
+        .paths_file()
+        .ok_or_else(|| Error::Failure(format!("{} has no per-path file", set.dir.display())))?;
+    let values = read_column(&file, column).map_err(Error::Input)?;
     if values.len() as u64 != set.summary.run.paths {
-        return Err(CompareError::Refused(format!(
+        return Err(Error::Input(format!(
             "{} holds {} paths of `{column}` but summary.json says {}; the file is truncated or from another run",
             file.display(),
             values.len(),
@@ -369,7 +370,7 @@ fn joint_counts(
     column: &str,
     base_bound: Bound,
     other_bound: Bound,
-) -> Result<JointCounts, CompareError> {
+) -> Result<JointCounts, Error> {
     let (b, o) = (read(base, column)?, read(other, column)?);
     let mut counts = JointCounts::default();
     for (bv, ov) in b.iter().zip(&o) {
@@ -389,7 +390,7 @@ fn metric_change(
     bm: &MetricSummary,
     om: &MetricSummary,
     paired: bool,
-) -> Result<MetricChange, CompareError> {
+) -> Result<MetricChange, Error> {
     let column = column_name(&bm.metric, bm.year);
     let (b, o) = (Figures::of(bm), Figures::of(om));
     let shift = Figures {

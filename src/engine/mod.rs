@@ -18,8 +18,9 @@ use rayon::prelude::*;
 use std::sync::Mutex;
 use std::time::Instant;
 
-/// Paths per block: the unit of work and of floating-point summation order.
-pub const BLOCK_PATHS: u64 = 4096;
+/// Paths per block: the unit of work and of floating-point summation order
+/// (defined with the designs, which depend on it).
+pub use crate::model::design::BLOCK_PATHS;
 /// Blocks per wave: bounds the block sums held at once.
 pub const WAVE_BLOCKS: u64 = 16;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).

@@ -20,8 +20,16 @@
 
 use crate::rng::{splitmix64, InputKey};
 
-/// Paths per design block (the engine's block).
-pub const DESIGN_BLOCK: u64 = crate::engine::BLOCK_PATHS;
+/// Paths per block: the unit of a design (a Latin hypercube's strata, a
+/// Sobol block's points), of the engine's work and of its floating-point
+/// summation order. The engine re-exports it as `engine::BLOCK_PATHS`.
+pub const BLOCK_PATHS: u64 = 4096;
+
+/// Paths per design block.
+pub const DESIGN_BLOCK: u64 = BLOCK_PATHS;
+
+// `permute` is a Feistel network on two 6-bit halves: a bijection of 0..4096.
+const _: () = assert!(DESIGN_BLOCK == 1 << 12);
 
 /// How a run samples its random inputs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -3,8 +3,10 @@
 //! [`path`] runs one path; [`metrics`] names the values it produces.
 
 pub mod design;
-pub mod metrics;
 pub mod path;
+
+/// The metric catalogue, defined by the scenario layer.
+pub use crate::scenario::metrics;
 
 use crate::dist::{Dist, FastInverse, Sampler};
 use crate::rng::InputKey;

@@ -3,6 +3,7 @@
 
 use crate::stats::QUANTILE_LEVELS;
 use crate::summary::Summary;
+use crate::Error;
 
 /// A number as CSV text; an undefined one (NaN) as an empty cell.
 fn number(v: f64) -> String {
@@ -17,17 +18,27 @@ fn optional(v: Option<f64>) -> String {
     v.map(number).unwrap_or_default()
 }
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    writer.into_inner().unwrap_or_default()
+/// The bytes of an in-memory CSV writer, flushed; an error if a record was
+/// refused (a row of the wrong width) or the flush failed.
+pub fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, Error> {
+    writer
+        .into_inner()
+        .map_err(|e| Error::Failure(format!("cannot write a CSV table: {}", e.error())))
+}
+
+impl From<csv::Error> for Error {
+    fn from(e: csv::Error) -> Self {
+        Error::Failure(format!("cannot write a CSV table: {e}"))
+    }
 }
 
 /// One row per metric and year: mean, sd, mean_se, the nine quantiles, min, max.
-pub fn metrics_csv(summary: &Summary) -> Vec<u8> {
+pub fn metrics_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["metric", "year", "unit", "mean", "sd", "mean_se"];
     header.extend(QUANTILE_LEVELS.iter().map(|(name, _)| *name));
     header.extend(["min", "max"]);
-    let _ = w.write_record(&header);
+    w.write_record(&header)?;
     for m in &summary.metrics {
         let mut row = vec![
             m.metric.clone(),
@@ -39,15 +50,15 @@ pub fn metrics_csv(summary: &Summary) -> Vec<u8> {
         ];
         row.extend(m.quantiles.values().iter().map(|v| number(*v)));
         row.extend([number(m.min), number(m.max)]);
-        let _ = w.write_record(&row);
+        w.write_record(&row)?;
     }
     finish(w)
 }
 
 /// One row per target: threshold, probability with its interval, expected shortfall, source.
-pub fn targets_csv(summary: &Summary) -> Vec<u8> {
+pub fn targets_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "name",
         "label",
         "metric",
@@ -62,9 +73,9 @@ pub fn targets_csv(summary: &Summary) -> Vec<u8> {
         "met_paths",
         "source_kind",
         "source",
-    ]);
+    ])?;
     for t in &summary.targets {
-        let _ = w.write_record([
+        w.write_record([
             t.name.clone(),
             t.label.clone(),
             t.metric.clone(),
@@ -79,7 +90,7 @@ pub fn targets_csv(summary: &Summary) -> Vec<u8> {
             t.met_paths.to_string(),
             t.source_kind.clone(),
             t.source.clone(),
-        ]);
+        ])?;
     }
     finish(w)
 }

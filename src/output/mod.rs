@@ -24,6 +24,9 @@ pub enum WriteError {
     NotReplaceable(String),
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    /// A table could not be laid out as CSV (an internal error).
+    #[error("{0}")]
+    Table(String),
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -99,8 +102,14 @@ impl Staging {
         };
         let mut summary = summary.clone();
         let files: [(&str, Vec<u8>); 3] = [
-            ("metrics.csv", csv::metrics_csv(&summary)),
-            ("targets.csv", csv::targets_csv(&summary)),
+            (
+                "metrics.csv",
+                csv::metrics_csv(&summary).map_err(|e| WriteError::Table(e.to_string()))?,
+            ),
+            (
+                "targets.csv",
+                csv::targets_csv(&summary).map_err(|e| WriteError::Table(e.to_string()))?,
+            ),
             ("scenario.toml", scenario_toml.as_bytes().to_vec()),
         ];
         for (name, bytes) in &files {

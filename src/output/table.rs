@@ -4,6 +4,7 @@
 //! targets are met together (all of them, and the article's own). Aligned by
 //! display width, so Chinese labels line up.
 
+use crate::format::{pad, percent};
 use crate::summary::{Summary, TargetSummary};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -65,15 +66,6 @@ pub fn threshold_text(t: &TargetSummary) -> String {
 fn trim(v: f64) -> String {
     let text = format!("{v:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let shown = UnicodeWidthStr::width(text);
-    format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
-}
-
-fn percent(p: f64) -> String {
-    format!("{:.1} %", p * 100.0)
 }
 
 /// One year's count of targets met, for all its targets or the article's:

@@ -50,7 +50,7 @@ fn format_value(v: f64, percent: bool) -> String {
     if percent {
         format!("{:.1}%", v * 100.0)
     } else {
-        crate::compare::render::number(v, 4)
+        crate::format::number(v, 4)
     }
 }
 

@@ -5,8 +5,8 @@ use super::charts::{self, Whisker};
 use super::html::{self, escape};
 use super::i18n::{labels, Lang};
 use super::run::{cdf_points, fan_of};
-use crate::compare::render::{percent, points, points_interval};
 use crate::compare::{Comparison, Method, ResultSet, Verdict};
+use crate::format::{percent, points, points_interval};
 
 /// The comparison of `base` with `others` as one self-contained HTML page.
 pub fn comparison_report(

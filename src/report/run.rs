@@ -3,7 +3,7 @@
 use super::charts::{self, Fan, FanYear, Whisker};
 use super::html::{self, escape};
 use super::i18n::{labels, Labels, Lang};
-use crate::compare::render::{number, percent};
+use crate::format::{number, percent};
 use crate::output::paths::{column_name, read_column};
 use crate::output::table::threshold_text;
 use crate::scenario::{Scenario, SourceKind};

@@ -2,8 +2,8 @@
 //! the correlation matrix, regime shifts, programme years and targets.
 
 use super::error::{suggestion, Origin, ScenarioError};
+use super::metrics::catalogue;
 use super::{plain_number, Bound, Scenario};
-use crate::model::metrics::catalogue;
 use nalgebra::DMatrix;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
@@ -536,7 +536,7 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
         let Some(metric) = metrics.iter().find(|m| m.name == t.metric) else {
             continue;
         };
-        if metric.unit != crate::model::metrics::RATIO {
+        if metric.unit != super::metrics::RATIO {
             continue;
         }
         let (key, value) = match t.bound {

@@ -9,6 +9,7 @@
 pub mod check;
 pub mod decode;
 pub mod error;
+pub mod metrics;
 pub mod tree;
 
 pub use error::{Origin, ScenarioError};
@@ -561,7 +562,7 @@ fn relabel_thresholds(
     if before.is_empty() {
         return false;
     }
-    let metrics = crate::model::metrics::catalogue(scenario);
+    let metrics = metrics::catalogue(scenario);
     let mut changed = false;
     for (name, old) in before {
         let Some(target) = scenario.targets.iter_mut().find(|t| t.name == *name) else {
@@ -611,7 +612,7 @@ fn relabel_thresholds(
 /// written) is replaced, preferring one right after a comparison sign; a
 /// label that shows no such figure gets " (threshold set to ≥ 5.5 % by --set)".
 pub fn relabel(label: &str, old: f64, new: f64, unit: &str, sign: &str) -> String {
-    let ratio = unit == crate::model::metrics::RATIO;
+    let ratio = unit == metrics::RATIO;
     let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
     // Each figure of the label: byte range, value, and whether a comparison sign precedes it.
     let mut figures: Vec<(usize, usize, f64, bool)> = Vec::new();

@@ -10,9 +10,9 @@ fn number(v: f64) -> String {
 /// Columns: other, kind (target or metric), name, year, base, other_value,
 /// difference, ci95_low, ci95_high, verdict, method, p_other_greater.
 /// For a target, values are probabilities; for a metric, means.
-pub fn csv(comparison: &Comparison) -> Vec<u8> {
+pub fn csv(comparison: &Comparison) -> Result<Vec<u8>, crate::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "other",
         "kind",
         "name",
@@ -25,10 +25,10 @@ pub fn csv(comparison: &Comparison) -> Vec<u8> {
         "verdict",
         "method",
         "p_other_greater",
-    ]);
+    ])?;
     for set in &comparison.others {
         for t in &set.targets {
-            let _ = w.write_record([
+            w.write_record([
                 set.set.name.clone(),
                 "target".into(),
                 t.name.clone(),
@@ -41,10 +41,10 @@ pub fn csv(comparison: &Comparison) -> Vec<u8> {
                 t.verdict.as_str().into(),
                 format!("{:?}", t.method).to_lowercase(),
                 String::new(),
-            ]);
+            ])?;
         }
         for m in &set.metrics {
-            let _ = w.write_record([
+            w.write_record([
                 set.set.name.clone(),
                 "metric".into(),
                 m.metric.clone(),
@@ -57,8 +57,8 @@ pub fn csv(comparison: &Comparison) -> Vec<u8> {
                 String::new(),
                 format!("{:?}", m.method).to_lowercase(),
                 m.p_other_greater.map(number).unwrap_or_default(),
-            ]);
+            ])?;
         }
     }
-    w.into_inner().unwrap_or_default()
+    crate::output::csv::finish(w)
 }

@@ -3,51 +3,11 @@
 
 use super::{method_text, number, percent, points, points_interval, signed, signed_interval};
 use crate::compare::Comparison;
+pub use crate::format::aligned;
 use crate::output::table::terminal_safe;
-use unicode_width::UnicodeWidthStr;
 
 /// Metrics shown per set in the terminal (all are in the other formats).
 pub const METRICS_SHOWN: usize = 12;
-
-fn pad(text: &str, width: usize) -> String {
-    format!(
-        "{text}{}",
-        " ".repeat(width.saturating_sub(UnicodeWidthStr::width(text)))
-    )
-}
-
-/// Rows aligned by display width under a header and a rule. Every cell is
-/// made [`terminal_safe`] first (a label with a newline stays on its row), so
-/// the studies' tables that print through here are safe too.
-pub fn aligned(header: &[&str], rows: &[Vec<String>]) -> String {
-    let header: Vec<String> = header
-        .iter()
-        .map(|h| terminal_safe(h).into_owned())
-        .collect();
-    let rows: Vec<Vec<String>> = rows
-        .iter()
-        .map(|row| row.iter().map(|c| terminal_safe(c).into_owned()).collect())
-        .collect();
-    let mut widths: Vec<usize> = header
-        .iter()
-        .map(|h| UnicodeWidthStr::width(h.as_str()))
-        .collect();
-    for row in &rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(UnicodeWidthStr::width(cell.as_str()));
-        }
-    }
-    let line = |cells: Vec<String>| -> String {
-        let joined: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| pad(c, *w)).collect();
-        format!("{}\n", joined.join("  ").trim_end())
-    };
-    let mut out = line(header.clone());
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect()));
-    for row in &rows {
-        out.push_str(&line(row.clone()));
-    }
-    out
-}
 
 /// The whole comparison as text.
 pub fn table(comparison: &Comparison) -> String {

@@ -1,7 +1,8 @@
-//! The metrics a scenario produces (docs/model.md, "Metrics") and where each value of a
+//! The metrics a scenario produces (the scenario layer's, since checks of
+//! targets need them; the model re-exports them as `model::metrics`) (docs/model.md, "Metrics") and where each value of a
 //! path sits in the flat buffer the engine aggregates.
 
-use crate::scenario::Scenario;
+use super::Scenario;
 use std::ops::RangeInclusive;
 
 /// One metric: its name, unit and the years it has a value.
