@@ -6,7 +6,6 @@ use crate::engine::{self, EngineError, PathSink, RunConfig};
 use crate::model::Model;
 use crate::output::paths::{self, BackgroundWriter, PathsWriter};
 use crate::output::Staging;
-use crate::report::Lang;
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
 pub(crate) use crate::Error;
@@ -19,12 +18,37 @@ pub struct Keep {
     pub no_paths: bool,
     /// Metrics kept besides the targets' (`metric` or `metric@year`).
     pub extra_metrics: Vec<String>,
-    /// Also write `report.html` in this language.
-    pub report: Option<Lang>,
+    /// A page to render from the finished run into the result set (the
+    /// command line's `report.html`); the runner writes it, the caller says
+    /// what it is.
+    pub report: Option<Page>,
     /// Draw a progress bar on standard error (the caller checks it is a terminal).
     pub progress: bool,
     /// Run in rounds until this precision is reached (then `config.paths` is the ceiling).
     pub precision: Option<Precision>,
+}
+
+/// A file the caller renders from a finished run, written into the result
+/// set before it is moved into place (so the set is whole or absent).
+#[derive(Clone)]
+pub struct Page {
+    /// File name inside the result set, e.g. `report.html`.
+    pub file: &'static str,
+    /// Renders the page from the summary, the scenario and the per-path file (if kept).
+    #[allow(clippy::type_complexity)]
+    pub render: std::sync::Arc<dyn Fn(&Summary, &Scenario, Option<&Path>) -> String + Send + Sync>,
+}
+
+impl std::fmt::Debug for Page {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Page").field("file", &self.file).finish()
+    }
+}
+
+impl PartialEq for Page {
+    fn eq(&self, other: &Self) -> bool {
+        self.file == other.file && std::sync::Arc::ptr_eq(&self.render, &other.render)
+    }
 }
 
 /// When a run is precise enough: every target probability's 95 % half-width
@@ -143,15 +167,17 @@ pub fn run_to_result_set(
             columns: kept.into_iter().map(|(_, name)| name).collect(),
         });
     }
-    if let Some(lang) = keep.report {
+    if let Some(page) = &keep.report {
         let paths_file = summary
             .per_path
             .as_ref()
             .map(|_| staging.file(paths::PATHS_FILE));
-        let page = crate::report::run::run_report(&summary, scenario, paths_file.as_deref(), lang);
-        let file = staging.file("report.html");
-        std::fs::write(&file, page)
-            .map_err(|e| Error::Failure(format!("cannot write {}: {e}", file.display())))?;
+        let text = (page.render)(&summary, scenario, paths_file.as_deref());
+        let file = staging.file(page.file);
+        std::fs::write(&file, text).map_err(|e| Error::Unwritable {
+            path: file.clone(),
+            message: e.to_string(),
+        })?;
     }
     if let Some(goal) = &keep.precision {
         summary.run.precision = Some(precision_report(&summary, goal, config.paths));

@@ -33,7 +33,15 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), Error> {
     let keep = Keep {
         no_paths: args.no_paths,
         extra_metrics: args.keep_metrics.clone(),
-        report: args.report.then_some(args.lang),
+        report: args.report.then(|| {
+            let lang = args.lang;
+            crate::runner::Page {
+                file: "report.html",
+                render: std::sync::Arc::new(move |summary, scenario, paths_file| {
+                    crate::report::run::run_report(summary, scenario, paths_file, lang)
+                }),
+            }
+        }),
         progress: !args.quiet
             && config.paths >= crate::runner::PROGRESS_PATHS
             && std::io::stderr().is_terminal(),

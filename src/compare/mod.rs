@@ -4,15 +4,14 @@
 //! under different assumptions (common random numbers), so differences are
 //! computed path by path: far tighter than from two independent samples.
 //!
-//! [`load`] opens and checks sets; this file computes; [`render`] prints;
+//! [`crate::output::read`] opens and checks sets; this file computes; [`render`] prints;
 //! [`explain`] attributes a change to the assumptions that differ.
 
 pub mod explain;
-pub mod load;
 pub mod render;
 
+pub use crate::output::read::ResultSet;
 pub(crate) use crate::Error;
-pub use load::ResultSet;
 
 use crate::output::paths::{column_name, read_column};
 use crate::scenario::Bound;
@@ -169,7 +168,7 @@ pub fn compare(
 ) -> Result<Comparison, Error> {
     let mut compared = Vec::with_capacity(others.len());
     for other in others {
-        load::check_compatible(base, other)?;
+        check_compatible(base, other)?;
         compared.push(compare_one(base, other, threshold)?);
     }
     Ok(Comparison {
@@ -433,4 +432,37 @@ fn metric_change(
         method,
         p_other_greater: p_greater,
     })
+}
+
+/// Refuses two sets whose years or units do not line up.
+pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Error> {
+    let (b, o) = (&base.summary, &other.summary);
+    if b.scenario.base_year != o.scenario.base_year {
+        return Err(Error::Input(format!(
+            "{} starts from base year {} but {} from {}; only sets with the same base year can be compared",
+            base.dir.display(),
+            b.scenario.base_year,
+            other.dir.display(),
+            o.scenario.base_year
+        )));
+    }
+    for m in &b.metrics {
+        if let Some(n) = o
+            .metrics
+            .iter()
+            .find(|n| n.metric == m.metric && n.year == m.year)
+        {
+            if n.unit != m.unit {
+                return Err(Error::Input(format!(
+                    "metric `{}` is in {} in {} but in {} in {}; the sets measure it differently, so they cannot be compared",
+                    m.metric,
+                    m.unit,
+                    base.dir.display(),
+                    n.unit,
+                    other.dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }

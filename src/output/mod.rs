@@ -6,6 +6,7 @@
 pub mod csv;
 pub mod json;
 pub mod paths;
+pub mod read;
 pub mod replace;
 pub mod table;
 

@@ -4,48 +4,10 @@
 //! targets are met together (all of them, and the article's own). Aligned by
 //! display width, so Chinese labels line up.
 
+pub use crate::format::terminal_safe;
 use crate::format::{pad, percent};
 use crate::summary::{Summary, TargetSummary};
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use unicode_width::UnicodeWidthStr;
-
-/// Whether `c` could move the cursor, end a row, recolour or reorder the
-/// terminal when printed: C0 controls (newline, tab, ESC, …), DEL, C1
-/// controls (U+0080–U+009F), the line and paragraph separators, and the
-/// bidirectional embeddings, overrides and isolates (U+202A–U+202E,
-/// U+2066–U+2069).
-fn hijacks_terminal(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        )
-}
-
-/// User text (titles, labels, names, units, notes) as a terminal may print
-/// it: every character that could hijack the terminal is shown escaped, as
-/// Rust writes it (newline `\n`, tab `\t`, carriage return `\r`, others
-/// `\u{1b}`), so a label with a newline stays on its row and one with ESC
-/// cannot recolour or clear the screen. Other text is returned as it is.
-pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(hijacks_terminal) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if hijacks_terminal(c) => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
 
 /// The threshold as a reader writes it: "≥ 5.0 %" for ratios, "≥ 300 万平方米" otherwise.
 pub fn threshold_text(t: &TargetSummary) -> String {
@@ -189,31 +151,4 @@ pub fn target_table(summary: &Summary) -> String {
         ));
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn terminal_safe_escapes_what_could_hijack_the_terminal() {
-        assert!(matches!(
-            terminal_safe("GDP 实际增长 ≥ 5 %"),
-            Cow::Borrowed(_)
-        ));
-        assert_eq!(terminal_safe("two\nrows"), "two\\nrows");
-        assert_eq!(terminal_safe("a\tb\r"), "a\\tb\\r");
-        assert_eq!(terminal_safe("\u{1b}[2Jcleared"), "\\u{1b}[2Jcleared");
-        assert_eq!(terminal_safe("nul\0 del\u{7f}"), "nul\\u{0} del\\u{7f}");
-        assert_eq!(terminal_safe("c1\u{85}\u{9b}"), "c1\\u{85}\\u{9b}");
-        assert_eq!(
-            terminal_safe("\u{202e}txt.exe\u{2066}\u{2069}"),
-            "\\u{202e}txt.exe\\u{2066}\\u{2069}"
-        );
-        assert_eq!(terminal_safe("line\u{2028}sep"), "line\\u{2028}sep");
-        // Escaped text is plain ASCII where it was escaped, and has no line break.
-        let shown = terminal_safe("a\nb\u{1b}c\u{9f}");
-        assert!(!shown.chars().any(hijacks_terminal), "{shown}");
-        assert!(!shown.contains('\n'));
-    }
 }

@@ -1,7 +1,9 @@
-//! Opening result sets for comparison, and the refusals: an unknown format,
-//! sets whose years or units do not line up.
+//! Reading a result set back: its summary, stored scenario and per-path
+//! file, with the refusals of a folder that is not one (an unknown format, a
+//! truncated, edited or foreign file). Beside the writer in this module, so
+//! the two sides of the contract live together.
 
-use crate::output::paths::PATHS_FILE;
+use super::paths::PATHS_FILE;
 use crate::summary::{Summary, FORMAT};
 use crate::Error;
 use std::fs;
@@ -111,39 +113,6 @@ pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), Error> {
                 return Err(Error::Input(format!(
                     "{} does not match the checksum in summary.json: it was edited or belongs to another result set; rerun the scenario",
                     path.display()
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Refuses two sets whose years or units do not line up.
-pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Error> {
-    let (b, o) = (&base.summary, &other.summary);
-    if b.scenario.base_year != o.scenario.base_year {
-        return Err(Error::Input(format!(
-            "{} starts from base year {} but {} from {}; only sets with the same base year can be compared",
-            base.dir.display(),
-            b.scenario.base_year,
-            other.dir.display(),
-            o.scenario.base_year
-        )));
-    }
-    for m in &b.metrics {
-        if let Some(n) = o
-            .metrics
-            .iter()
-            .find(|n| n.metric == m.metric && n.year == m.year)
-        {
-            if n.unit != m.unit {
-                return Err(Error::Input(format!(
-                    "metric `{}` is in {} in {} but in {} in {}; the sets measure it differently, so they cannot be compared",
-                    m.metric,
-                    m.unit,
-                    base.dir.display(),
-                    n.unit,
-                    other.dir.display()
                 )));
             }
         }
