@@ -1,6 +1,7 @@
 //! xuhui-sim: a Monte Carlo scenario engine for the Xuhui District plan.
 //!
-//! The library is the whole engine; the binary is a thin command line over it.
+//! The library is the whole engine; the binary (`src/main.rs` and its
+//! `cli` module) is a thin command line over it.
 //! A run goes: [`scenario`] (load and check a scenario file) → [`model`]
 //! (compile it) → [`engine`] (simulate paths in parallel, aggregate as they
 //! stream) → [`summary`] (statistics) → [`output`] (the result set on disk).
@@ -13,7 +14,6 @@
 )]
 
 pub mod analysis;
-pub mod cli;
 pub mod compare;
 pub mod dist;
 pub mod engine;

@@ -1,8 +1,8 @@
 //! `xuhui-sim calibrate`: fit a series' AR(1) growth process to observed growth rates.
 
 use super::{check_folder, finish_study, CalibrateArgs, Error};
-use crate::analysis::calibrate;
 use std::path::PathBuf;
+use xuhui_sim::analysis::calibrate;
 
 pub fn calibrate(args: &CalibrateArgs) -> Result<(), Error> {
     // The name makes the default folder and the snippet's [series.NAME]: check it first.
@@ -47,7 +47,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Error> {
     };
     let files = [
         ("calibration.json", json.into_bytes()),
-        ("calibration.csv", crate::output::csv::finish(table)?),
+        ("calibration.csv", xuhui_sim::output::csv::finish(table)?),
         ("calibration.toml", fit.snippet.clone().into_bytes()),
     ];
     finish_study(&dir, args.force, &files, &text)

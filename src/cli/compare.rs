@@ -2,9 +2,9 @@
 //! attribute the changes (`--explain`), print one format, write all three.
 
 use super::{CompareArgs, Error, FailOn};
-use crate::compare::{self, explain, render, ResultSet, Verdict};
-use crate::output::Staging;
 use std::io::Write;
+use xuhui_sim::compare::{self, explain, render, ResultSet, Verdict};
+use xuhui_sim::output::Staging;
 
 /// Paths per `--explain` re-run, at most.
 const EXPLAIN_PATHS: u64 = 50_000;
@@ -23,7 +23,7 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
         .map(|dir| ResultSet::open(dir))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(out) = &args.out {
-        crate::output::check_destination(out, args.force)
+        xuhui_sim::output::check_destination(out, args.force)
             .map_err(|e| Error::Input(e.to_string()))?;
     }
     let mut comparison = compare::compare(&base, &others, args.threshold)?;
@@ -69,8 +69,12 @@ pub fn compare(args: &CompareArgs) -> Result<(), Error> {
             render::markdown::markdown(&comparison).as_bytes(),
         )?;
         write("comparison.csv", &render::csv::csv(&comparison)?)?;
-        let page =
-            crate::report::comparison::comparison_report(&comparison, &base, &others, args.lang);
+        let page = xuhui_sim::report::comparison::comparison_report(
+            &comparison,
+            &base,
+            &others,
+            args.lang,
+        );
         write("report.html", page.as_bytes())?;
         staging
             .commit()

@@ -5,12 +5,12 @@
 //! Nothing is run.
 
 use super::{print_bytes, DescribeArgs, Error};
-use crate::dist::Dist;
-use crate::model::metrics::{catalogue, MetricDef, RATIO};
-use crate::output::table::terminal_safe;
-use crate::scenario::{self, Bound, Marginal, Param, Scenario, SourceKind};
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
+use xuhui_sim::dist::Dist;
+use xuhui_sim::model::metrics::{catalogue, MetricDef, RATIO};
+use xuhui_sim::output::table::terminal_safe;
+use xuhui_sim::scenario::{self, Bound, Marginal, Param, Scenario, SourceKind};
 
 /// Runs the command.
 pub fn describe(args: &DescribeArgs) -> Result<(), Error> {
@@ -164,7 +164,7 @@ fn fields(out: &mut String, indent: usize, rows: &[(&str, String)]) {
 /// An aligned table under a header (the compare and study tables' layout,
 /// terminal-safe), indented by two spaces.
 fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    for line in crate::compare::render::table::aligned(header, rows).lines() {
+    for line in xuhui_sim::compare::render::table::aligned(header, rows).lines() {
         push_line(out, &format!("  {line}"));
     }
 }

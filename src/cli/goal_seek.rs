@@ -1,7 +1,7 @@
 //! `xuhui-sim goal-seek`: solve for the value of one assumption that meets a target with probability P.
 
 use super::{check_folder, write_study, Error, GoalSeekArgs};
-use crate::analysis::{goal_seek, parse_range};
+use xuhui_sim::analysis::{goal_seek, parse_range};
 
 /// Paths per trial when --paths is not given, at most.
 const GOAL_SEEK_PATHS: u64 = 50_000;

@@ -5,9 +5,9 @@
 //! replaced: `--force` replaces only a file whose first line is [`MARKER`].
 
 use super::{Error, InitArgs};
-use crate::output::table::terminal_safe;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use xuhui_sim::output::table::terminal_safe;
 
 /// The first line of every file `init` writes.
 pub const MARKER: &str = "# Written by xuhui-sim init";
@@ -210,7 +210,7 @@ fn write_atomically(
     if let Err(e) = written {
         return Err(fail(format!("cannot write {shown}: {e}")));
     }
-    if let Err(e) = crate::scenario::load_file(&temp, &[]) {
+    if let Err(e) = xuhui_sim::scenario::load_file(&temp, &[]) {
         return Err(fail(format!(
             "the scenario init writes does not load ({e}); this is a bug of xuhui-sim, please report it"
         )));

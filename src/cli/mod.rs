@@ -13,10 +13,10 @@ mod sensitivity;
 mod sweep;
 mod validate;
 
-use crate::engine::MAX_PATHS;
-pub(crate) use crate::Error;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use xuhui_sim::engine::MAX_PATHS;
+pub(crate) use xuhui_sim::Error;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -98,8 +98,8 @@ pub struct ReportArgs {
     /// A result set folder (or a `sensitivity` folder with tornado.json).
     pub dir: PathBuf,
     /// Language of the labels.
-    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
-    pub lang: crate::report::Lang,
+    #[arg(long, value_enum, default_value_t = xuhui_sim::report::Lang::En)]
+    pub lang: xuhui_sim::report::Lang,
     /// Also write report.xlsx (targets, metrics, inputs with sources).
     #[arg(long)]
     pub xlsx: bool,
@@ -254,7 +254,7 @@ pub struct CompareArgs {
     #[arg(required = true)]
     pub others: Vec<PathBuf>,
     /// Noise threshold on a probability change: verdicts need the whole 95 % interval beyond it.
-    #[arg(long, default_value_t = crate::compare::DEFAULT_THRESHOLD)]
+    #[arg(long, default_value_t = xuhui_sim::compare::DEFAULT_THRESHOLD)]
     pub threshold: f64,
     /// Print the comparison as JSON.
     #[arg(long, conflicts_with_all = ["markdown", "csv"])]
@@ -284,8 +284,8 @@ pub struct CompareArgs {
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
     /// Language of the comparison report written with --out.
-    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
-    pub lang: crate::report::Lang,
+    #[arg(long, value_enum, default_value_t = xuhui_sim::report::Lang::En)]
+    pub lang: xuhui_sim::report::Lang,
 }
 
 #[derive(Debug, Args, Default)]
@@ -317,8 +317,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub report: bool,
     /// Language of the report's labels.
-    #[arg(long, value_enum, default_value_t = crate::report::Lang::En)]
-    pub lang: crate::report::Lang,
+    #[arg(long, value_enum, default_value_t = xuhui_sim::report::Lang::En)]
+    pub lang: xuhui_sim::report::Lang,
     /// Replace an invalid correlation matrix by the nearest valid one (Higham 2002) instead of refusing it.
     #[arg(long)]
     pub repair_correlation: bool,
@@ -361,13 +361,13 @@ pub struct ValidateArgs {
 
 impl StudyArgs {
     /// The study these flags describe; `default_paths` caps the scenario's path count when no --paths is given.
-    pub fn study(&self, default_paths: Option<u64>) -> Result<crate::analysis::Study, Error> {
+    pub fn study(&self, default_paths: Option<u64>) -> Result<xuhui_sim::analysis::Study, Error> {
         let input = &self.input;
         let source = match &input.scenario {
-            Some(path) => crate::analysis::Source::File(path.clone()),
-            None => crate::analysis::Source::Embedded,
+            Some(path) => xuhui_sim::analysis::Source::File(path.clone()),
+            None => xuhui_sim::analysis::Source::Embedded,
         };
-        let mut study = crate::analysis::Study {
+        let mut study = xuhui_sim::analysis::Study {
             source,
             sets: input.sets.clone(),
             paths: input.paths,
@@ -382,7 +382,11 @@ impl StudyArgs {
     }
 
     /// The output folder: --out, else results/<scenario name>-<command>.
-    pub fn folder(&self, study: &crate::analysis::Study, command: &str) -> Result<PathBuf, Error> {
+    pub fn folder(
+        &self,
+        study: &xuhui_sim::analysis::Study,
+        command: &str,
+    ) -> Result<PathBuf, Error> {
         match &self.out {
             Some(out) => Ok(out.clone()),
             None => {
@@ -400,7 +404,7 @@ pub fn finish_study(
     files: &[(&str, Vec<u8>)],
     text: &str,
 ) -> Result<(), Error> {
-    crate::output::write_folder(dir, force, files)?;
+    xuhui_sim::output::write_folder(dir, force, files)?;
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
@@ -443,16 +447,16 @@ pub fn write_study<T: serde::Serialize>(
 }
 
 /// Parses `--metric` flags.
-pub fn parse_metrics(metrics: &[String]) -> Result<Vec<crate::analysis::MetricChoice>, Error> {
+pub fn parse_metrics(metrics: &[String]) -> Result<Vec<xuhui_sim::analysis::MetricChoice>, Error> {
     metrics
         .iter()
-        .map(|m| crate::analysis::MetricChoice::parse(m))
+        .map(|m| xuhui_sim::analysis::MetricChoice::parse(m))
         .collect::<Result<Vec<_>, _>>()
 }
 
 /// Refuses early when the output folder exists without --force.
 pub fn check_folder(dir: &std::path::Path, force: bool) -> Result<(), Error> {
-    crate::output::check_destination(dir, force).map_err(|e| Error::Input(e.to_string()))
+    xuhui_sim::output::check_destination(dir, force).map_err(|e| Error::Input(e.to_string()))
 }
 
 /// `xuhui-sim completions SHELL`: the completion script on standard output.
@@ -498,7 +502,7 @@ pub fn main() -> i32 {
     };
     // Ctrl-C or SIGTERM: runs stop at their next wave, their staging folder is
     // removed, and the command says so (exit 130).
-    let _ = ctrlc::set_handler(crate::engine::request_stop);
+    let _ = ctrlc::set_handler(xuhui_sim::engine::request_stop);
     // Studies and --explain draw a bar of runs on a terminal, never into a pipe.
     let quiet = match &cli.command {
         Some(Command::Sweep(a)) => a.study.quiet,
@@ -508,7 +512,7 @@ pub fn main() -> i32 {
         _ => true,
     };
     if !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        crate::progress::enable();
+        xuhui_sim::progress::enable();
     }
     let result = match cli.command {
         None => run::run(RunArgs::default(), true),
@@ -526,12 +530,12 @@ pub fn main() -> i32 {
         Some(Command::Completions(args)) => completions(&args),
         Some(Command::Manpage) => manpage(),
     };
-    crate::progress::end();
+    xuhui_sim::progress::end();
     // A stop request ends every command the same way, whatever error the
     // interrupted work surfaced as (a study's, a comparison's, a run's):
     // staging folders and temporary files are gone by now (dropped on the way out).
     let interrupted_already = matches!(result, Err(Error::Interrupted(_)));
-    if result.is_err() && !interrupted_already && crate::engine::stop_requested() {
+    if result.is_err() && !interrupted_already && xuhui_sim::engine::stop_requested() {
         eprintln!("interrupted: nothing was written and no temporary file is left");
         return 130;
     }

@@ -2,8 +2,8 @@
 //! and with --xlsx as report.xlsx.
 
 use super::{Error, ReportArgs};
-use crate::report::{self, ReportSource};
 use std::path::Path;
+use xuhui_sim::report::{self, ReportSource};
 
 pub fn report(args: &ReportArgs) -> Result<(), Error> {
     let source = report::open(&args.dir).map_err(Error::Input)?;
@@ -49,8 +49,8 @@ pub fn report(args: &ReportArgs) -> Result<(), Error> {
 /// Writes beside the destination, then renames: a reader never sees half a file.
 /// Never over a file the tool did not write (see `output::replace::file_replaceable`).
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    crate::output::replace::file_replaceable(path).map_err(Error::Input)?;
-    if crate::engine::stop_requested() {
+    xuhui_sim::output::replace::file_replaceable(path).map_err(Error::Input)?;
+    if xuhui_sim::engine::stop_requested() {
         return Err(Error::Interrupted(
             "interrupted: no report was written".into(),
         ));

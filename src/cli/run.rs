@@ -2,13 +2,13 @@
 //! scenario's `[run]` and the flags, run it into a result set, print.
 
 use super::{Error, RunArgs};
-use crate::engine::RunConfig;
-use crate::output::{self, table::target_table};
-use crate::runner::{run_to_result_set, Keep};
-use crate::scenario::{self, Scenario};
-use crate::summary::Summary;
 use std::io::Write;
 use std::path::PathBuf;
+use xuhui_sim::engine::RunConfig;
+use xuhui_sim::output::{self, table::target_table};
+use xuhui_sim::runner::{run_to_result_set, Keep};
+use xuhui_sim::scenario::{self, Scenario};
+use xuhui_sim::summary::Summary;
 
 /// Runs the command. `quick_start` is the bare `xuhui-sim` invocation: the
 /// embedded baseline, replacing `results/baseline/` (its numbers are fixed by
@@ -35,15 +35,15 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), Error> {
         extra_metrics: args.keep_metrics.clone(),
         report: args.report.then(|| {
             let lang = args.lang;
-            crate::runner::Page {
+            xuhui_sim::runner::Page {
                 file: "report.html",
                 render: std::sync::Arc::new(move |summary, scenario, paths_file| {
-                    crate::report::run::run_report(summary, scenario, paths_file, lang)
+                    xuhui_sim::report::run::run_report(summary, scenario, paths_file, lang)
                 }),
             }
         }),
         progress: !args.quiet
-            && config.paths >= crate::runner::PROGRESS_PATHS
+            && config.paths >= xuhui_sim::runner::PROGRESS_PATHS
             && std::io::stderr().is_terminal(),
         precision,
     };
@@ -64,7 +64,7 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), Error> {
 /// The most paths a `--precision` run takes when --paths does not say.
 const PRECISION_CEILING: u64 = 100_000_000;
 
-fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, Error> {
+fn precision_goal(args: &RunArgs) -> Result<Option<xuhui_sim::runner::Precision>, Error> {
     if let Some(p) = args.precision {
         if !(p > 0.0 && p < 0.5) {
             return Err(Error::Input(format!(
@@ -89,7 +89,7 @@ fn precision_goal(args: &RunArgs) -> Result<Option<crate::runner::Precision>, Er
         }
     };
     Ok(
-        (args.precision.is_some() || metric.is_some()).then_some(crate::runner::Precision {
+        (args.precision.is_some() || metric.is_some()).then_some(xuhui_sim::runner::Precision {
             probability: args.precision,
             metric,
         }),
@@ -103,14 +103,15 @@ fn run_shard(
     shard: &str,
     keep: &Keep,
 ) -> Result<(), Error> {
-    let (k, n) = crate::shard::parse_shard(shard).map_err(Error::Input)?;
+    let (k, n) = xuhui_sim::shard::parse_shard(shard).map_err(Error::Input)?;
     let out = args.out.clone().unwrap_or_else(|| {
         PathBuf::from("results").join(format!("{}-shard-{k}-of-{n}", scenario.name))
     });
-    let info = crate::shard::run_shard(scenario, config, (k, n), &out, args.force, keep)?;
+    let info = xuhui_sim::shard::run_shard(scenario, config, (k, n), &out, args.force, keep)?;
     if !args.quiet {
-        let first = info.first_block * crate::engine::BLOCK_PATHS;
-        let end = ((info.first_block + info.blocks) * crate::engine::BLOCK_PATHS).min(info.paths);
+        let first = info.first_block * xuhui_sim::engine::BLOCK_PATHS;
+        let end =
+            ((info.first_block + info.blocks) * xuhui_sim::engine::BLOCK_PATHS).min(info.paths);
         eprintln!(
             "wrote {}/ (shard {k}/{n}: paths {first} to {} of {}); join the shards with `xuhui-sim merge`",
             out.display(),
@@ -123,7 +124,7 @@ fn run_shard(
 
 /// `xuhui-sim merge`: join shards into one result set.
 pub fn merge(args: &super::MergeArgs) -> Result<(), Error> {
-    let summary = crate::shard::merge(&args.shards, &args.out, args.force)?;
+    let summary = xuhui_sim::shard::merge(&args.shards, &args.out, args.force)?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(target_table(&summary).as_bytes());
     eprintln!(

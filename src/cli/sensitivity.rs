@@ -1,7 +1,7 @@
 //! `xuhui-sim sensitivity`: a tornado of the uncertain parameters, or Sobol indices.
 
 use super::{check_folder, parse_metrics, write_study, Error, SensitivityArgs, SensitivityMethod};
-use crate::analysis::{sobol, tornado};
+use xuhui_sim::analysis::{sobol, tornado};
 
 pub fn sensitivity(args: &SensitivityArgs) -> Result<(), Error> {
     let study = args.study.study(None)?;

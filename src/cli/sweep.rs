@@ -1,7 +1,7 @@
 //! `xuhui-sim sweep`: a grid of runs over one or two assumptions.
 
 use super::{check_folder, parse_metrics, write_study, Error, SweepArgs};
-use crate::analysis::sweep;
+use xuhui_sim::analysis::sweep;
 
 pub fn sweep(args: &SweepArgs) -> Result<(), Error> {
     let study = args.study.study(None)?;

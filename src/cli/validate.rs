@@ -1,7 +1,7 @@
 //! `xuhui-sim validate`: load and check scenario files without running them.
 
 use super::{Error, ValidateArgs};
-use crate::scenario;
+use xuhui_sim::scenario;
 
 /// Checks every file, printing one line each; fails (exit 2) if any is invalid.
 pub fn validate(args: &ValidateArgs) -> Result<(), Error> {
