@@ -441,6 +441,19 @@ pub fn summarize(
             }
         })
         .collect();
+    // The Monte Carlo 95 % interval of group `g`'s joint probability (met paths `met`).
+    let joint_interval = |g: usize, met: u64| {
+        if batch_means {
+            let slot = model.value_count + model.targets.len() + g;
+            batch_interval(
+                met as f64 / n as f64,
+                batches.standard_error(slot, met as f64 / n as f64, n),
+                t95,
+            )
+        } else {
+            wilson_interval(met, n, Z95)
+        }
+    };
     let all_targets = totals
         .target_years
         .years
@@ -448,16 +461,7 @@ pub fn summarize(
         .enumerate()
         .map(|(y, &year)| {
             let met = totals.counts.all_met[y];
-            let (lo, hi) = if batch_means {
-                let slot = model.value_count + model.targets.len() + y;
-                batch_interval(
-                    met as f64 / n as f64,
-                    batches.standard_error(slot, met as f64 / n as f64, n),
-                    t95,
-                )
-            } else {
-                wilson_interval(met, n, Z95)
-            };
+            let (lo, hi) = joint_interval(y, met);
             JointSummary {
                 year,
                 targets: scenario
@@ -529,16 +533,7 @@ pub fn summarize(
                 (squares / (n - 1) as f64).sqrt() / (n as f64).sqrt()
             };
             let met = totals.counts.all_met[g];
-            let (lo, hi) = if batch_means {
-                let slot = model.value_count + model.targets.len() + g;
-                batch_interval(
-                    met as f64 / n as f64,
-                    batches.standard_error(slot, met as f64 / n as f64, n),
-                    t95,
-                )
-            } else {
-                wilson_interval(met, n, Z95)
-            };
+            let (lo, hi) = joint_interval(g, met);
             TargetsMet {
                 year: group.year,
                 group: group.name().into(),
