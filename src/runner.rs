@@ -114,26 +114,12 @@ pub fn run_to_result_set(
     force: bool,
     keep: &Keep,
 ) -> Result<Summary, Error> {
-    let model = Model::compile(scenario)
-        .map_err(|e| Error::Failure(format!("internal error compiling the model: {e}")))?;
-    let kept = if keep.no_paths {
-        if !keep.extra_metrics.is_empty() {
-            return Err(Error::Input(
-                "--keep-metric asks for per-path outcomes, which --no-paths turns off; drop one of the two".into(),
-            ));
-        }
-        Vec::new()
-    } else {
-        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
-    };
-    check_feasible(&model, config.paths, kept.len())?;
-    let staging = Staging::begin(out, force)?;
-    let mut writer = match kept.is_empty() {
-        true => None,
-        false => Some(BackgroundWriter::spawn(paths_writer(
-            &staging, &kept, scenario, config,
-        )?)),
-    };
+    let Prepared {
+        model,
+        kept,
+        staging,
+        mut writer,
+    } = prepare(scenario, config, out, force, keep, config.paths)?;
     let indices: Vec<usize> = kept.iter().map(|(index, _)| *index).collect();
     let sink = writer.as_mut().map(|w| w as &mut dyn PathSink);
     let bar = keep.progress.then(|| progress_bar(config.paths));
@@ -183,6 +169,55 @@ pub fn run_to_result_set(
         summary.run.precision = Some(precision_report(&summary, goal, config.paths));
     }
     Ok(staging.finish(&summary, &scenario.resolved_toml)?)
+}
+
+/// What every run into a folder sets up first, whole or a shard: the model,
+/// the per-path values kept, the staging folder and the per-path writer.
+pub(crate) struct Prepared {
+    pub model: Model,
+    pub kept: Vec<(usize, String)>,
+    pub staging: Staging,
+    pub writer: Option<BackgroundWriter>,
+}
+
+/// Compiles the model, settles what per-path values to keep (refusing
+/// `--keep-metric` with `--no-paths`), refuses a run expected to take too
+/// long or write too much (`paths_here`: the paths this process runs), and
+/// opens the staging folder and the per-path file with its metadata.
+pub(crate) fn prepare(
+    scenario: &Scenario,
+    config: &RunConfig,
+    out: &Path,
+    force: bool,
+    keep: &Keep,
+    paths_here: u64,
+) -> Result<Prepared, Error> {
+    let model = Model::compile(scenario)
+        .map_err(|e| Error::Failure(format!("internal error compiling the model: {e}")))?;
+    let kept = if keep.no_paths {
+        if !keep.extra_metrics.is_empty() {
+            return Err(Error::Input(
+                "--keep-metric asks for per-path outcomes, which --no-paths turns off; drop one of the two".into(),
+            ));
+        }
+        Vec::new()
+    } else {
+        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
+    };
+    check_feasible(&model, paths_here, kept.len())?;
+    let staging = Staging::begin(out, force)?;
+    let writer = match kept.is_empty() {
+        true => None,
+        false => Some(BackgroundWriter::spawn(paths_writer(
+            &staging, &kept, scenario, config,
+        )?)),
+    };
+    Ok(Prepared {
+        model,
+        kept,
+        staging,
+        writer,
+    })
 }
 
 /// Whether a finished run met its precision goal, for `summary.json`.

@@ -10,9 +10,9 @@ use crate::engine::{
     BLOCK_PATHS,
 };
 use crate::model::Model;
-use crate::output::paths::{self, BackgroundWriter, PathsWriter};
+use crate::output::paths;
 use crate::output::Staging;
-use crate::runner::{Error, Keep};
+use crate::runner::{Error, Keep, Prepared};
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
 use serde::{Deserialize, Serialize};
@@ -74,8 +74,6 @@ pub fn run_shard(
     keep: &Keep,
 ) -> Result<ShardInfo, Error> {
     let started = std::time::Instant::now();
-    let model = Model::compile(scenario)
-        .map_err(|e| Error::Failure(format!("internal error compiling the model: {e}")))?;
     let total = engine::block_count(config.paths).map_err(|e| Error::Input(e.to_string()))?;
     if n > total {
         return Err(Error::Input(format!(
@@ -84,22 +82,13 @@ pub fn run_shard(
         )));
     }
     let range = shard_blocks(total, k, n);
-    let kept = if keep.no_paths {
-        Vec::new()
-    } else {
-        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
-    };
-    let staging = Staging::begin(out, force)?;
-    let mut writer = match kept.is_empty() {
-        true => None,
-        false => {
-            let names: Vec<String> = kept.iter().map(|(_, name)| name.clone()).collect();
-            let file = staging.file(paths::PATHS_FILE);
-            Some(BackgroundWriter::spawn(
-                PathsWriter::create(&file, &names, &[]).map_err(Error::Failure)?,
-            ))
-        }
-    };
+    let paths_here = ((range.end - range.start) * BLOCK_PATHS).min(config.paths);
+    let Prepared {
+        model,
+        kept,
+        staging,
+        mut writer,
+    } = crate::runner::prepare(scenario, config, out, force, keep, paths_here)?;
     let indices: Vec<usize> = kept.iter().map(|(i, _)| *i).collect();
     let shift = engine::pilot_shift(&model, config.seed);
     let mut blocks: Vec<BlockSums> = Vec::with_capacity((range.end - range.start) as usize);

@@ -140,6 +140,32 @@ fn three_shard_processes_merge_to_the_unsharded_run() {
     assert_eq!(halves, reference);
 }
 
+/// A shard is set up as a whole run is: the same refusals (here --keep-metric
+/// with --no-paths, and a per-path file of hundreds of gigabytes for this
+/// shard alone), exit 2, nothing written.
+#[test]
+fn a_shard_refuses_what_a_run_refuses() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    for (args, expect) in [
+        (
+            vec!["--no-paths", "--keep-metric", "gdp.growth"],
+            "--keep-metric asks for per-path outcomes",
+        ),
+        (
+            vec!["--paths", "4000000000"],
+            "would write a per-path file of about",
+        ),
+    ] {
+        let mut all = vec!["run", "--shard", "1/2", "--out", "s", "--quiet"];
+        all.extend(args);
+        let output = xuhui(w, &all);
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains(expect), "{}", stderr(&output));
+        assert!(!w.join("s").exists());
+    }
+}
+
 #[test]
 fn merge_refuses_shards_that_do_not_make_one_run() {
     let work = tempfile::tempdir().unwrap();
