@@ -50,10 +50,5 @@ pub fn simulate(scenario: &Scenario, config: &RunConfig) -> Result<Summary, Erro
         Error::Failure(format!("internal error compiling the model: {reason}"))
     })?;
     let totals = engine::run(&model, config)?;
-    Ok(summary::summarize(
-        scenario,
-        &model,
-        &totals,
-        &scenario.run.sampling,
-    ))
+    Ok(summary::summarize(scenario, &model, &totals))
 }

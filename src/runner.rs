@@ -142,7 +142,7 @@ pub fn run_to_result_set(
         EngineError::Sink(_) => Error::Failure(e.to_string()),
         other => Error::Input(other.to_string()),
     })?;
-    let mut summary = summary::summarize(scenario, &model, &totals, &scenario.run.sampling);
+    let mut summary = summary::summarize(scenario, &model, &totals);
     if let Some(writer) = writer {
         let rows = writer
             .close()
@@ -398,7 +398,7 @@ fn paths_writer(
         ),
         ("xuhui-sim.seed", config.seed.to_string()),
         ("xuhui-sim.paths", config.paths.to_string()),
-        ("xuhui-sim.sampling", scenario.run.sampling.clone()),
+        ("xuhui-sim.sampling", scenario.run.sampling.to_string()),
     ];
     PathsWriter::create(&staging.file(paths::PATHS_FILE), &names, &metadata).map_err(Error::Failure)
 }

@@ -34,7 +34,7 @@ pub struct ShardInfo {
     pub blocks: u64,
     pub paths: u64,
     pub seed: u64,
-    pub sampling: String,
+    pub sampling: crate::scenario::Sampling,
     pub scenario_name: String,
     pub scenario_sha256: String,
     pub version: String,
@@ -124,7 +124,7 @@ pub fn run_shard(
         blocks: range.end - range.start,
         paths: config.paths,
         seed: config.seed,
-        sampling: scenario.run.sampling.clone(),
+        sampling: scenario.run.sampling,
         scenario_name: scenario.name.clone(),
         scenario_sha256: summary::sha256_hex(&scenario.resolved_toml),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -312,7 +312,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, Error
         sums,
         target_years: TargetYears::new(&model),
     };
-    let mut summary = summary::summarize(&scenario, &model, &totals, &first.sampling);
+    let mut summary = summary::summarize(&scenario, &model, &totals);
     if let Some(columns) = &first.per_path_columns {
         let parts: Vec<PathBuf> = shards
             .iter()

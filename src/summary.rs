@@ -73,7 +73,8 @@ pub struct ScenarioInfo {
 pub struct RunInfo {
     pub paths: u64,
     pub seed: u64,
-    pub sampling: String,
+    /// Written as its name: "random", "antithetic", "lhs", "sobol".
+    pub sampling: crate::scenario::Sampling,
     pub threads: usize,
     pub version: String,
     /// The model the numbers come from ("v2"; docs/model.md, "v1 → v2").
@@ -344,12 +345,7 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 }
 
 /// Turns a run's totals into its summary.
-pub fn summarize(
-    scenario: &Scenario,
-    model: &Model,
-    totals: &RunTotals,
-    sampling: &str,
-) -> Summary {
+pub fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summary {
     let levels: Vec<f64> = QUANTILE_LEVELS.iter().map(|(_, q)| *q).collect();
     // Designs other than plain random sampling correlate paths within a
     // block; their errors come from the spread between blocks (batch means).
@@ -567,7 +563,7 @@ pub fn summarize(
         run: RunInfo {
             paths: totals.paths,
             seed: totals.seed,
-            sampling: sampling.into(),
+            sampling: model.sampling,
             threads: totals.threads,
             version: env!("CARGO_PKG_VERSION").into(),
             model: MODEL.into(),

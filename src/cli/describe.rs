@@ -869,7 +869,7 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
         run: RunJson {
             paths: s.run.paths,
             seed: s.run.seed,
-            sampling: s.run.sampling.clone(),
+            sampling: s.run.sampling.to_string(),
         },
         series,
         correlation,

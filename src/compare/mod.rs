@@ -41,7 +41,7 @@ pub struct SetInfo {
     pub dir: String,
     pub paths: u64,
     pub seed: u64,
-    pub sampling: String,
+    pub sampling: crate::scenario::Sampling,
 }
 
 /// How differences were computed.
@@ -185,7 +185,7 @@ fn info(set: &ResultSet) -> SetInfo {
         dir: set.dir.display().to_string(),
         paths: set.summary.run.paths,
         seed: set.summary.run.seed,
-        sampling: set.summary.run.sampling.clone(),
+        sampling: set.summary.run.sampling,
     }
 }
 

@@ -31,37 +31,7 @@ pub const DESIGN_BLOCK: u64 = BLOCK_PATHS;
 // `permute` is a Feistel network on two 6-bit halves: a bijection of 0..4096.
 const _: () = assert!(DESIGN_BLOCK == 1 << 12);
 
-/// How a run samples its random inputs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Sampling {
-    #[default]
-    Random,
-    Antithetic,
-    Lhs,
-    Sobol,
-}
-
-impl Sampling {
-    /// Parses a `run.sampling` / `--sampling` name.
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "random" => Some(Sampling::Random),
-            "antithetic" => Some(Sampling::Antithetic),
-            "lhs" => Some(Sampling::Lhs),
-            "sobol" => Some(Sampling::Sobol),
-            _ => None,
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Sampling::Random => "random",
-            Sampling::Antithetic => "antithetic",
-            Sampling::Lhs => "lhs",
-            Sampling::Sobol => "sobol",
-        }
-    }
-}
+pub use crate::scenario::Sampling;
 
 /// A uniform in (0, 1) from 64 hashed bits.
 #[inline]

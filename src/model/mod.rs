@@ -502,8 +502,7 @@ impl Model {
             .collect();
         Ok(Model {
             base_year: s.base_year,
-            sampling: design::Sampling::parse(&s.run.sampling)
-                .ok_or_else(|| format!("unknown sampling {}", s.run.sampling))?,
+            sampling: s.run.sampling,
             years,
             params: compiler.params,
             series,

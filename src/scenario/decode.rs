@@ -65,10 +65,6 @@ const TARGET_KEYS: &[&str] = &[
     "name", "label", "metric", "year", "at_least", "at_most", "source",
 ];
 
-/// Sampling methods this version runs.
-pub const SAMPLING_METHODS: &[&str] = &["random", "antithetic", "lhs", "sobol"];
-/// Sampling methods of the format that this version does not run yet.
-pub const PLANNED_SAMPLING_METHODS: &[&str] = &[];
 /// Default `[run]` when a scenario gives none.
 pub const DEFAULT_PATHS: u64 = 100_000;
 pub const DEFAULT_SEED: u64 = 2024;
@@ -121,7 +117,7 @@ pub fn decode(root: &Node) -> Result<Scenario> {
         None => RunSettings {
             paths: DEFAULT_PATHS,
             seed: DEFAULT_SEED,
-            sampling: "random".to_string(),
+            sampling: Sampling::Random,
         },
     };
 
@@ -210,8 +206,10 @@ fn decode_run(node: &Node) -> Result<RunSettings> {
         Some((v, _)) => v as u64,
         None => DEFAULT_SEED,
     };
-    let sampling = optional_str(run, "sampling", "run")?.unwrap_or_else(|| "random".to_string());
-    check_sampling(&sampling, &origin_of(run, "sampling", &node.origin))?;
+    let sampling = match optional_str(run, "sampling", "run")? {
+        Some(name) => check_sampling(&name, &origin_of(run, "sampling", &node.origin))?,
+        None => Sampling::Random,
+    };
     Ok(RunSettings {
         paths,
         seed,
@@ -219,29 +217,18 @@ fn decode_run(node: &Node) -> Result<RunSettings> {
     })
 }
 
-/// Refuses a sampling method this version does not run, saying which it does.
-pub fn check_sampling(sampling: &str, origin: &Origin) -> Result<()> {
-    if SAMPLING_METHODS.contains(&sampling) {
-        Ok(())
-    } else if PLANNED_SAMPLING_METHODS.contains(&sampling) {
-        Err(ScenarioError::new(
-            origin,
-            format!("sampling `{sampling}` is part of the scenario format but not available in this version; use sampling = \"random\""),
-        ))
-    } else {
-        let all: Vec<&str> = SAMPLING_METHODS
-            .iter()
-            .chain(PLANNED_SAMPLING_METHODS)
-            .copied()
-            .collect();
-        Err(ScenarioError::new(
+/// The sampling method called `sampling`, or a refusal that lists the methods.
+pub fn check_sampling(sampling: &str, origin: &Origin) -> Result<Sampling> {
+    Sampling::parse(sampling).ok_or_else(|| {
+        let all: Vec<&str> = Sampling::ALL.iter().map(Sampling::name).collect();
+        ScenarioError::new(
             origin,
             format!(
                 "`{sampling}` is not a sampling method; {}",
                 suggestion(sampling, &all).replace("valid keys here are", "the methods are")
             ),
-        ))
-    }
+        )
+    })
 }
 
 fn decode_series(name: &str, node: &Node) -> Result<Series> {

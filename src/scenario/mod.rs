@@ -157,7 +157,55 @@ impl Scenario {
 pub struct RunSettings {
     pub paths: u64,
     pub seed: u64,
-    pub sampling: String,
+    pub sampling: Sampling,
+}
+
+/// How a run samples its random inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    #[default]
+    Random,
+    Antithetic,
+    Lhs,
+    Sobol,
+}
+
+impl Sampling {
+    /// Parses a `run.sampling` / `--sampling` name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "random" => Some(Sampling::Random),
+            "antithetic" => Some(Sampling::Antithetic),
+            "lhs" => Some(Sampling::Lhs),
+            "sobol" => Some(Sampling::Sobol),
+            _ => None,
+        }
+    }
+
+    /// Every method, in the order messages list them.
+    pub const ALL: [Sampling; 4] = [
+        Sampling::Random,
+        Sampling::Antithetic,
+        Sampling::Lhs,
+        Sampling::Sobol,
+    ];
+
+    /// Its name in scenario files, flags and `summary.json`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Sampling::Random => "random",
+            Sampling::Antithetic => "antithetic",
+            Sampling::Lhs => "lhs",
+            Sampling::Sobol => "sobol",
+        }
+    }
+}
+
+impl std::fmt::Display for Sampling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A number or a distribution, with its source note and where it was written.

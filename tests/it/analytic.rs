@@ -397,7 +397,7 @@ at_least = 300
 "#
         );
         let s = run(&text);
-        assert_eq!(s.run.sampling, method);
+        assert_eq!(s.run.sampling.name(), method);
         let (min, mode, max, lambda) = (0.85, 1.05, 1.40, 4.0);
         let a = 1.0 + lambda * (mode - min) / (max - min);
         let b = 1.0 + lambda * (max - mode) / (max - min);
