@@ -475,12 +475,11 @@ pub fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summ
     // Which of a group's programme targets have deliveries tied by [execution].
     let tied = |targets: &[usize]| -> &'static str {
         let programme_of = |i: usize| {
-            let metric = &scenario.targets[i].metric;
-            scenario.programmes.iter().position(|p| {
-                metric
-                    .strip_prefix(p.name.as_str())
-                    .is_some_and(|rest| rest == ".delivered" || rest == ".ratio")
-            })
+            let value = model.targets[i].value_index;
+            model
+                .programmes
+                .iter()
+                .position(|p| p.delivered_index == value || p.ratio_index == value)
         };
         let flags: Vec<bool> = targets
             .iter()

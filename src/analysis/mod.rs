@@ -43,7 +43,7 @@ impl Study {
             Source::File(path) => scenario::load_file(path, &sets),
             Source::Embedded => scenario::load_embedded_baseline(&sets),
         };
-        loaded.map_err(|e| Error::Input(e.to_string()))
+        Ok(loaded?)
     }
 
     /// The run settings: the flags, else the scenario's `[run]`.

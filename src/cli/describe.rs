@@ -19,7 +19,7 @@ pub fn describe(args: &DescribeArgs) -> Result<(), Error> {
         Some(path) => scenario::load_file_with(path, &args.sets, options),
         None => scenario::load_embedded_baseline_with(&args.sets, options),
     };
-    let s = loaded.map_err(|e| Error::Input(e.to_string()))?;
+    let s = loaded?;
     if args.toml {
         // The embedded baseline as shipped, comments and all; anything else
         // (a file, or the baseline with --set) in its resolved form.

@@ -534,7 +534,7 @@ pub fn main() -> i32 {
     // A stop request ends every command the same way, whatever error the
     // interrupted work surfaced as (a study's, a comparison's, a run's):
     // staging folders and temporary files are gone by now (dropped on the way out).
-    let interrupted_already = matches!(result, Err(Error::Interrupted(_)));
+    let interrupted_already = result.as_ref().is_err_and(Error::is_interrupted);
     if result.is_err() && !interrupted_already && xuhui_sim::engine::stop_requested() {
         eprintln!("interrupted: nothing was written and no temporary file is left");
         return 130;

@@ -175,7 +175,7 @@ fn load(args: &RunArgs) -> Result<Scenario, Error> {
         Some(path) => scenario::load_file_with(path, &sets, options),
         None => scenario::load_embedded_baseline_with(&sets, options),
     };
-    let loaded = loaded.map_err(|e| Error::Input(e.to_string()))?;
+    let loaded = loaded?;
     if let (Some(repair), false) = (&loaded.correlation_repair, args.quiet) {
         eprintln!(
             "repaired the correlation matrix (Higham's nearest correlation matrix): largest change {:.6}, Frobenius distance {:.6}; recorded in summary.json",

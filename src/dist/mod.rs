@@ -194,10 +194,14 @@ impl Dist {
                 max,
                 lambda,
             } => {
-                let (a, b) = pert_shapes(min, mode, max, lambda);
-                Beta::new(a, b)
-                    .map(|d| d.cdf(((x - min) / (max - min)).clamp(0.0, 1.0)))
-                    .unwrap_or(f64::NAN)
+                let (alpha, beta) = pert_shapes(min, mode, max, lambda);
+                Dist::Beta {
+                    alpha,
+                    beta,
+                    min,
+                    max,
+                }
+                .cdf(x)
             }
             Dist::Beta {
                 alpha,
@@ -434,8 +438,14 @@ impl Dist {
                 max,
                 lambda,
             } => {
-                let (a, b) = pert_shapes(min, mode, max, lambda);
-                min + (max - min) * Beta::new(a, b).map(|d| d.inverse_cdf(q)).unwrap_or(0.5)
+                let (alpha, beta) = pert_shapes(min, mode, max, lambda);
+                Dist::Beta {
+                    alpha,
+                    beta,
+                    min,
+                    max,
+                }
+                .quantile(q)
             }
             Dist::Beta {
                 alpha,

@@ -11,13 +11,7 @@ const PATHS: u64 = 400_000;
 const SIGMAS: f64 = 4.0;
 
 fn run(text: &str) -> Summary {
-    let scenario = load_str(text, "analytic.toml", &[]).unwrap_or_else(|e| panic!("{e}"));
-    let config = RunConfig {
-        paths: PATHS,
-        seed: 20240101,
-        threads: None,
-    };
-    xuhui_sim::simulate(&scenario, &config).expect("runs")
+    run_with(text, &[])
 }
 
 fn metric<'a>(s: &'a Summary, name: &str, year: i32) -> &'a MetricSummary {
