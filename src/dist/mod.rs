@@ -5,11 +5,15 @@
 
 mod beta_table;
 mod binomial;
+mod error;
+mod family;
 mod inverse;
 mod sampler;
 pub mod support;
 
 pub use binomial::{binomial_quantile, BinomialInverse};
+pub use error::DistError;
+pub use family::{Family, FamilyError, FAMILIES};
 pub use inverse::FastInverse;
 pub use sampler::Sampler;
 pub use support::Interval;
@@ -72,20 +76,6 @@ pub enum Dist {
 
 /// Bounds that keep less than this share of a distribution's mass are refused.
 pub const MIN_TRUNCATED_MASS: f64 = 1e-9;
-
-/// The names accepted for `dist`, for messages and the nearest-name hint.
-pub const DIST_NAMES: &[&str] = &[
-    "fixed",
-    "normal",
-    "lognormal",
-    "student_t",
-    "uniform",
-    "triangular",
-    "pert",
-    "beta",
-    "binomial",
-    "two_piece_normal",
-];
 
 /// The Beta shapes of a PERT on [`min`, `max`] with mode `mode`:
 /// `α = 1 + λ (mode - min)/(max - min)`, `β = 1 + λ (max - mode)/(max - min)`.
@@ -242,20 +232,20 @@ impl Dist {
     }
 
     /// Checks the parameters; the error names the offending parameter and the rule.
-    pub fn validate(&self) -> Result<(), String> {
-        let finite = |name: &str, v: f64| {
+    pub fn validate(&self) -> Result<(), DistError> {
+        let finite = |param: &'static str, v: f64| {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be a finite number"))
+                Err(DistError::NotFinite { param })
             }
         };
-        let positive = |name: &str, v: f64| {
-            finite(name, v)?;
-            if v > 0.0 {
+        let positive = |param: &'static str, value: f64| {
+            finite(param, value)?;
+            if value > 0.0 {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be greater than 0, not {v}"))
+                Err(DistError::NotPositive { param, value })
             }
         };
         let ordered = |min: f64, max: f64| {
@@ -264,7 +254,7 @@ impl Dist {
             if min < max {
                 Ok(())
             } else {
-                Err(format!("`min` ({min}) must be below `max` ({max})"))
+                Err(DistError::Unordered { min, max })
             }
         };
         let mode_inside = |min: f64, mode: f64, max: f64| {
@@ -272,9 +262,7 @@ impl Dist {
             if (min..=max).contains(&mode) {
                 Ok(())
             } else {
-                Err(format!(
-                    "`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})"
-                ))
+                Err(DistError::ModeOutside { mode, min, max })
             }
         };
         match *self {
@@ -313,7 +301,7 @@ impl Dist {
                 if (0.0..=1.0).contains(&p) {
                     Ok(())
                 } else {
-                    Err(format!("`p` must lie in [0, 1], not {p}"))
+                    Err(DistError::ProbabilityOutside { p })
                 }
             }
             Dist::Truncated {
@@ -323,31 +311,11 @@ impl Dist {
             } => {
                 inner.validate()?;
                 if lower.is_nan() || upper.is_nan() || lower >= upper {
-                    return Err(format!("`lower` ({lower}) must be below `upper` ({upper})"));
+                    return Err(DistError::BoundsUnordered { lower, upper });
                 }
                 let mass = self.kept_mass();
                 if mass.is_nan() || mass < MIN_TRUNCATED_MASS {
-                    let mut bounds = Vec::new();
-                    if lower > f64::NEG_INFINITY {
-                        bounds.push(format!("`lower` {}", support::readable(lower)));
-                    }
-                    if upper < f64::INFINITY {
-                        bounds.push(format!("`upper` {}", support::readable(upper)));
-                    }
-                    let kept = if mass > 0.0 {
-                        format!("only {mass:.1e}")
-                    } else {
-                        "none".to_string()
-                    };
-                    return Err(format!(
-                        "{} {kept} of the distribution's mass (at least {MIN_TRUNCATED_MASS:e} is needed); \
-                         move the bounds where the distribution has values",
-                        if bounds.len() == 1 {
-                            format!("the bound {} keeps", bounds[0])
-                        } else {
-                            format!("the bounds {} keep", bounds.join(" and "))
-                        }
-                    ));
+                    return Err(DistError::TooLittleMass { lower, upper, mass });
                 }
                 Ok(())
             }
@@ -661,21 +629,35 @@ mod tests {
 
     #[test]
     fn refuses_bad_parameters() {
-        assert!(Dist::Normal {
-            mean: 0.0,
-            sd: -1.0
-        }
-        .validate()
-        .is_err());
+        assert_eq!(
+            Dist::Normal {
+                mean: 0.0,
+                sd: -1.0
+            }
+            .validate(),
+            Err(DistError::NotPositive {
+                param: "sd",
+                value: -1.0
+            })
+        );
         let pert = Dist::Pert {
             min: 1.0,
             mode: 0.5,
             max: 2.0,
             lambda: 4.0,
         };
-        assert!(pert.validate().unwrap_err().contains("mode"));
-        assert!(Dist::Uniform { min: 2.0, max: 1.0 }.validate().is_err());
-        assert!(Dist::Binomial { p: 1.5, n: None }.validate().is_err());
+        assert_eq!(
+            pert.validate().unwrap_err().to_string(),
+            "`mode` (0.5) must lie between `min` (1) and `max` (2)"
+        );
+        assert_eq!(
+            Dist::Uniform { min: 2.0, max: 1.0 }.validate(),
+            Err(DistError::Unordered { min: 2.0, max: 1.0 })
+        );
+        assert_eq!(
+            Dist::Binomial { p: 1.5, n: None }.validate(),
+            Err(DistError::ProbabilityOutside { p: 1.5 })
+        );
         assert!(Dist::Normal { mean: 0.0, sd: 1.0 }.validate().is_ok());
     }
 
