@@ -249,10 +249,9 @@ pub struct TargetSummary {
     pub metric: String,
     pub year: i32,
     pub unit: String,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub at_least: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub at_most: Option<f64>,
+    /// The threshold, serialised in place as `"at_least": x` or `"at_most": x`.
+    #[serde(flatten)]
+    pub bound: Bound,
     /// Share of paths that attain the target.
     pub probability: f64,
     /// Wilson 95 % interval of the probability.
@@ -262,7 +261,7 @@ pub struct TargetSummary {
     pub met_paths: u64,
     pub source: String,
     /// "seed" (quoted from the article) or "assumption".
-    pub source_kind: String,
+    pub source_kind: SourceKind,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -417,14 +416,7 @@ pub fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summ
                 metric: t.metric.clone(),
                 year: t.year,
                 unit,
-                at_least: match compiled.bound {
-                    Bound::AtLeast(v) => Some(v),
-                    Bound::AtMost(_) => None,
-                },
-                at_most: match compiled.bound {
-                    Bound::AtMost(v) => Some(v),
-                    Bound::AtLeast(_) => None,
-                },
+                bound: compiled.bound,
                 probability: met as f64 / n as f64,
                 ci95: [lo, hi],
                 expected_shortfall: (missed > 0).then(|| totals.sums.shortfall[i] / missed as f64),
@@ -433,7 +425,7 @@ pub fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summ
                     .source
                     .clone()
                     .unwrap_or_else(|| "assumption (no source given)".into()),
-                source_kind: SourceKind::of(t.source.as_deref()).as_str().into(),
+                source_kind: SourceKind::of(t.source.as_deref()),
             }
         })
         .collect();

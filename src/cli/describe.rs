@@ -73,10 +73,7 @@ fn percent(v: f64) -> String {
 
 /// A threshold: `at_least 233 万平方米`, `at_least 0.05 (5 %)`.
 fn threshold_text(bound: &Bound, unit: &str) -> String {
-    let (side, value) = match *bound {
-        Bound::AtLeast(t) => ("at_least", t),
-        Bound::AtMost(t) => ("at_most", t),
-    };
+    let (side, value) = (bound.key(), bound.threshold());
     if unit == RATIO {
         format!("{side} {} ({} %)", number(value), percent(value))
     } else if unit.is_empty() {
@@ -828,14 +825,8 @@ fn description(s: &Scenario, metrics: &[MetricDef]) -> Description {
             label: t.label.clone(),
             metric: t.metric.clone(),
             year: t.year,
-            at_least: match t.bound {
-                Bound::AtLeast(v) => Some(v),
-                Bound::AtMost(_) => None,
-            },
-            at_most: match t.bound {
-                Bound::AtMost(v) => Some(v),
-                Bound::AtLeast(_) => None,
-            },
+            at_least: t.bound.at_least(),
+            at_most: t.bound.at_most(),
             unit: unit_of(metrics, &t.metric),
             source: source_text(t.source.as_deref()),
             source_kind: SourceKind::of(t.source.as_deref()).as_str(),

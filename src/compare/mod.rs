@@ -286,14 +286,6 @@ fn standardized(change: &MetricChange, base: &ResultSet) -> f64 {
     }
 }
 
-fn bound_of(t: &TargetSummary) -> Bound {
-    match (t.at_least, t.at_most) {
-        (Some(v), _) => Bound::AtLeast(v),
-        (_, Some(v)) => Bound::AtMost(v),
-        _ => Bound::AtLeast(f64::NAN),
-    }
-}
-
 fn target_change(
     base: &ResultSet,
     other: &ResultSet,
@@ -305,7 +297,7 @@ fn target_change(
     let column = column_name(&bt.metric, bt.year);
     let same_outcome = bt.metric == ot.metric && bt.year == ot.year;
     let mut note = None;
-    if bound_of(bt) != bound_of(ot) || !same_outcome {
+    if bt.bound != ot.bound || !same_outcome {
         note = Some(format!(
             "the sets define `{}` differently (metric, year or threshold); its change mixes that with the scenarios' difference",
             bt.name
@@ -313,7 +305,7 @@ fn target_change(
     }
     let use_paths = paired && same_outcome && base.has_column(&column) && other.has_column(&column);
     let (ci95, discordant, method) = if use_paths {
-        let counts = joint_counts(base, other, &column, bound_of(bt), bound_of(ot))?;
+        let counts = joint_counts(base, other, &column, bt.bound, ot.bound)?;
         let (lo, hi) = paired_difference_interval(&counts, Z95);
         (
             [lo, hi],

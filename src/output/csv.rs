@@ -81,14 +81,14 @@ pub fn targets_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
             t.metric.clone(),
             t.year.to_string(),
             t.unit.clone(),
-            optional(t.at_least),
-            optional(t.at_most),
+            optional(t.bound.at_least()),
+            optional(t.bound.at_most()),
             number(t.probability),
             number(t.ci95[0]),
             number(t.ci95[1]),
             optional(t.expected_shortfall),
             t.met_paths.to_string(),
-            t.source_kind.clone(),
+            t.source_kind.as_str().to_string(),
             t.source.clone(),
         ])?;
     }

@@ -11,11 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 /// The threshold as a reader writes it: "≥ 5.0 %" for ratios, "≥ 300 万平方米" otherwise.
 pub fn threshold_text(t: &TargetSummary) -> String {
-    let (sign, value) = match (t.at_least, t.at_most) {
-        (Some(v), _) => ("≥", v),
-        (_, Some(v)) => ("≤", v),
-        _ => ("?", f64::NAN),
-    };
+    let (sign, value) = (t.bound.symbol(), t.bound.threshold());
     if t.unit == "ratio" {
         format!("{sign} {} %", trim(value * 100.0))
     } else if t.unit.is_empty() {
@@ -91,7 +87,7 @@ pub fn target_table(summary: &Summary) -> String {
                 terminal_safe(&threshold_text(t)).into_owned(),
                 percent(t.probability),
                 format!("{} – {}", percent(t.ci95[0]), percent(t.ci95[1])),
-                terminal_safe(&t.source_kind).into_owned(),
+                terminal_safe(t.source_kind.as_str()).into_owned(),
             ]
         })
         .collect();

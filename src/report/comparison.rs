@@ -116,7 +116,7 @@ pub fn comparison_report(
                 .targets
                 .iter()
                 .find(|x| x.name == t.name)
-                .and_then(|x| x.at_least.or(x.at_most))
+                .map(|x| x.bound.threshold())
                 .unwrap_or(f64::NAN);
             body.push_str(&html::chart(charts::cdf(
                 &t.label,

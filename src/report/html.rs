@@ -1,6 +1,7 @@
 //! Small HTML builders: escaping, tables, the page template.
 
 use super::i18n::{Labels, FONTS};
+use crate::scenario::SourceKind;
 
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
@@ -52,10 +53,10 @@ pub fn page(labels: &Labels, title: &str, body: &str) -> String {
 }
 
 /// `seed` or `assumption`, styled.
-pub fn source_kind(kind: &str, labels: &Labels) -> String {
+pub fn source_kind(kind: SourceKind, labels: &Labels) -> String {
     match kind {
-        "seed" => format!("<span class=\"seed\">{}</span>", escape(labels.seed_source)),
-        _ => format!(
+        SourceKind::Seed => format!("<span class=\"seed\">{}</span>", escape(labels.seed_source)),
+        SourceKind::Assumption => format!(
             "<span class=\"assumption\">{}</span>",
             escape(labels.assumption)
         ),

@@ -75,7 +75,7 @@ fn targets_section(summary: &Summary, l: &Labels) -> String {
                     .unwrap_or_else(|| "–".into()),
                 format!(
                     "{} <span class=\"note\">{}</span>",
-                    html::source_kind(&t.source_kind, l),
+                    html::source_kind(t.source_kind, l),
                     escape(&t.source)
                 ),
             ]
@@ -169,7 +169,7 @@ pub fn fan_of(
             .targets
             .iter()
             .filter(|t| t.metric == metric)
-            .filter_map(|t| t.at_least.or(t.at_most).map(|v| (t.year, v)))
+            .map(|t| (t.year, t.bound.threshold()))
             .collect(),
         percent: first.unit == "ratio",
     })
@@ -267,7 +267,7 @@ fn distributions_section(summary: &Summary, paths_file: Option<&Path>, l: &Label
             continue;
         };
         let curve = vec![(t.label.clone(), cdf_points(metric, paths_file))];
-        let threshold = t.at_least.or(t.at_most).unwrap_or(f64::NAN);
+        let threshold = t.bound.threshold();
         out.push_str(&html::chart(charts::cdf(
             &t.label,
             &curve,

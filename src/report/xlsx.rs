@@ -2,7 +2,7 @@
 //! sources, as real number cells with formats (rust_xlsxwriter).
 
 use super::i18n::{labels, Lang};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, SourceKind};
 use crate::summary::Summary;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -42,10 +42,10 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
         sheet.write_string(r, 1, &t.label)?;
         sheet.write_number(r, 2, t.year as f64)?;
         sheet.write_string(r, 3, &t.metric)?;
-        if let Some(v) = t.at_least {
+        if let Some(v) = t.bound.at_least() {
             sheet.write_number(r, 4, v)?;
         }
-        if let Some(v) = t.at_most {
+        if let Some(v) = t.bound.at_most() {
             sheet.write_number(r, 5, v)?;
         }
         sheet.write_number_with_format(r, 6, t.probability, &share)?;
@@ -57,7 +57,7 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
         sheet.write_string(
             r,
             10,
-            if t.source_kind == "seed" {
+            if t.source_kind == SourceKind::Seed {
                 l.seed_source
             } else {
                 l.assumption
@@ -123,7 +123,7 @@ fn build(summary: &Summary, scenario: &Scenario, lang: Lang) -> Result<Vec<u8>, 
         sheet.write_string(
             r,
             3,
-            if p.source_kind() == crate::scenario::SourceKind::Seed {
+            if p.source_kind() == SourceKind::Seed {
                 l.seed_source
             } else {
                 l.assumption

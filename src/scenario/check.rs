@@ -3,7 +3,7 @@
 
 use super::error::{suggestion, Origin, ScenarioError};
 use super::metrics::catalogue;
-use super::{plain_number, Bound, Scenario};
+use super::{plain_number, Scenario};
 use nalgebra::DMatrix;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
@@ -539,10 +539,7 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
         if metric.unit != super::metrics::RATIO {
             continue;
         }
-        let (key, value) = match t.bound {
-            Bound::AtLeast(v) => ("at_least", v),
-            Bound::AtMost(v) => ("at_most", v),
-        };
+        let (key, value) = (t.bound.key(), t.bound.threshold());
         let delivery = s
             .programmes
             .iter()

@@ -242,7 +242,9 @@ impl Param {
 }
 
 /// Where a figure comes from: the article ("seed: <phrase>") or an assumption.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Serialised as `"seed"` or `"assumption"` (`summary.json`, `targets.csv`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     Seed,
     Assumption,
@@ -365,14 +367,48 @@ pub struct Programme {
     pub origin: Origin,
 }
 
-/// Which side of the threshold attains a target.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// Which side of the threshold attains a target. Serialised as the scenario
+/// writes it: `"at_least": 0.05` or `"at_most": 0.2`.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Bound {
     AtLeast(f64),
     AtMost(f64),
 }
 
 impl Bound {
+    /// The scenario key: `at_least` or `at_most`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Bound::AtLeast(_) => "at_least",
+            Bound::AtMost(_) => "at_most",
+        }
+    }
+
+    /// The sign a reader writes: `≥` or `≤`.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Bound::AtLeast(_) => "≥",
+            Bound::AtMost(_) => "≤",
+        }
+    }
+
+    /// The threshold when it is a lower bound.
+    pub fn at_least(&self) -> Option<f64> {
+        match *self {
+            Bound::AtLeast(t) => Some(t),
+            Bound::AtMost(_) => None,
+        }
+    }
+
+    /// The threshold when it is an upper bound.
+    pub fn at_most(&self) -> Option<f64> {
+        match *self {
+            Bound::AtMost(t) => Some(t),
+            Bound::AtLeast(_) => None,
+        }
+    }
+
     pub fn threshold(&self) -> f64 {
         match *self {
             Bound::AtLeast(t) | Bound::AtMost(t) => t,
@@ -626,11 +662,7 @@ fn relabel_thresholds(
             .find(|m| m.name == target.metric)
             .map(|m| m.unit.as_str())
             .unwrap_or("");
-        let sign = match target.bound {
-            Bound::AtLeast(_) => "≥",
-            Bound::AtMost(_) => "≤",
-        };
-        let label = relabel(&target.label, *old, new, unit, sign);
+        let label = relabel(&target.label, *old, new, unit, target.bound.symbol());
         if label == target.label {
             continue;
         }
