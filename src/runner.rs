@@ -356,17 +356,17 @@ fn run_until_precise(
         paths = next.div_ceil(engine::BLOCK_PATHS) * engine::BLOCK_PATHS;
         paths = paths.min(ceiling);
     }
-    Ok(engine::RunTotals {
-        paths: done,
-        seed: config.seed,
-        threads,
-        seconds: started.elapsed().as_secs_f64(),
+    let counts =
+        counts.unwrap_or_else(|| engine::CountState::new(model, &engine::TargetYears::new(model)));
+    Ok(engine::RunTotals::new(
+        model,
+        config.seed,
         shift,
-        counts: counts
-            .unwrap_or_else(|| engine::CountState::new(model, &engine::TargetYears::new(model))),
+        done,
+        counts,
         sums,
-        target_years: engine::TargetYears::new(model),
-    })
+        (threads, started.elapsed().as_secs_f64()),
+    ))
 }
 
 /// Runs whose path count suggests they take over about a second get a bar.

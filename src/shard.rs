@@ -302,16 +302,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, Error
         threads = threads.max(info.threads);
         seconds += info.seconds;
     }
-    let totals = RunTotals {
-        paths: first.paths,
-        seed: first.seed,
-        threads,
-        seconds,
-        shift: engine::pilot_shift(&model, first.seed),
+    let totals = RunTotals::new(
+        &model,
+        first.seed,
+        engine::pilot_shift(&model, first.seed),
+        first.paths,
         counts,
         sums,
-        target_years: TargetYears::new(&model),
-    };
+        (threads, seconds),
+    );
     let mut summary = summary::summarize(&scenario, &model, &totals);
     if let Some(columns) = &first.per_path_columns {
         let parts: Vec<PathBuf> = shards

@@ -64,6 +64,33 @@ pub struct RunTotals {
     pub target_years: TargetYears,
 }
 
+impl RunTotals {
+    /// The totals of a run of `paths` paths of `model` with `seed`, whose
+    /// moment sums were shifted by `shift` ([`pilot_shift`]) and which took
+    /// `threads` worker threads and `seconds` of wall time. The one
+    /// constructor of whole, adaptive and merged sharded runs.
+    pub fn new(
+        model: &Model,
+        seed: u64,
+        shift: Vec<f64>,
+        paths: u64,
+        counts: CountState,
+        sums: BlockSums,
+        (threads, seconds): (usize, f64),
+    ) -> Self {
+        RunTotals {
+            paths,
+            seed,
+            threads,
+            seconds,
+            shift,
+            counts,
+            sums,
+            target_years: TargetYears::new(model),
+        }
+    }
+}
+
 /// Why a run could not be done.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -133,16 +160,15 @@ pub fn run_keeping(
     let (counts, threads) = run_blocks(
         model, config, blocks, &shift, kept, sink, progress, &mut fold,
     )?;
-    Ok(RunTotals {
-        paths: config.paths,
-        seed: config.seed,
-        threads,
-        seconds: started.elapsed().as_secs_f64(),
+    Ok(RunTotals::new(
+        model,
+        config.seed,
         shift,
+        config.paths,
         counts,
         sums,
-        target_years: TargetYears::new(model),
-    })
+        (threads, started.elapsed().as_secs_f64()),
+    ))
 }
 
 /// The number of blocks of a run of `paths` paths (refusing an impossible count).
