@@ -33,7 +33,7 @@ pub enum Error {
 }
 
 /// The message of an interrupted run.
-pub const INTERRUPTED: &str =
+pub(crate) const INTERRUPTED: &str =
     "interrupted: no result set was written and no temporary file is left";
 
 impl Error {

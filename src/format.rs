@@ -87,7 +87,7 @@ pub fn signed_interval(ci: [f64; 2], digits: usize) -> String {
 }
 
 /// `text` padded with spaces to `width` columns of display width.
-pub fn pad(text: &str, width: usize) -> String {
+pub(crate) fn pad(text: &str, width: usize) -> String {
     format!(
         "{text}{}",
         " ".repeat(width.saturating_sub(UnicodeWidthStr::width(text)))

@@ -17,7 +17,7 @@ pub fn enable() {
 
 /// Starts a bar of `total` units named `what` (e.g. "runs"), replacing any
 /// earlier one; nothing unless [`enable`] was called.
-pub fn begin(total: u64, what: &str) {
+pub(crate) fn begin(total: u64, what: &str) {
     if !ENABLED.load(Ordering::SeqCst) {
         return;
     }
@@ -35,7 +35,7 @@ pub fn begin(total: u64, what: &str) {
 }
 
 /// Adds `n` done units to the bar, if one is drawn.
-pub fn advance(n: u64) {
+pub(crate) fn advance(n: u64) {
     if !ENABLED.load(Ordering::Relaxed) {
         return;
     }

@@ -18,7 +18,7 @@ use rand::SeedableRng;
 /// SplitMix64 passes BigCrush; two streams could share draws only if their
 /// seeds differed by a small multiple of its increment, a chance of about
 /// 10^-18 per pair of streams (draws per stream over 2^64).
-pub type Stream = rand_xoshiro::SplitMix64;
+pub(crate) type Stream = rand_xoshiro::SplitMix64;
 
 /// A 64-bit identifier of a named random input: FNV-1a of its UTF-8 name,
 /// finished with the SplitMix64 mixer. Stable across versions and platforms:
@@ -42,7 +42,7 @@ impl InputKey {
 /// SplitMix64's output function (Steele, Lea & Flood 2014): a bijective mixer
 /// of 64-bit words with good avalanche behaviour.
 #[inline]
-pub fn splitmix64(x: u64) -> u64 {
+pub(crate) fn splitmix64(x: u64) -> u64 {
     let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
@@ -51,27 +51,27 @@ pub fn splitmix64(x: u64) -> u64 {
 
 /// The stream of input `key` in path `path` of a run seeded with `seed`.
 #[inline]
-pub fn stream(seed: u64, key: InputKey, path: u64) -> Stream {
+pub(crate) fn stream(seed: u64, key: InputKey, path: u64) -> Stream {
     stream_from(input_seed(seed, key), path_hash(path))
 }
 
 /// The part of a stream's seed that depends on the run's seed and the input
 /// only: computed once per run and input by the engine.
 #[inline]
-pub fn input_seed(seed: u64, key: InputKey) -> u64 {
+pub(crate) fn input_seed(seed: u64, key: InputKey) -> u64 {
     splitmix64(seed ^ key.0)
 }
 
 /// The part of a stream's seed that depends on the path only: computed once
 /// per path.
 #[inline]
-pub fn path_hash(path: u64) -> u64 {
+pub(crate) fn path_hash(path: u64) -> u64 {
     splitmix64(path)
 }
 
 /// The stream with the given parts of its seed (see [`stream`]).
 #[inline]
-pub fn stream_from(input_seed: u64, path_hash: u64) -> Stream {
+pub(crate) fn stream_from(input_seed: u64, path_hash: u64) -> Stream {
     Stream::seed_from_u64(splitmix64(input_seed.wrapping_add(path_hash)))
 }
 

@@ -62,18 +62,18 @@ pub struct Precision {
 }
 
 /// Paths of the first round of a precision-controlled run.
-pub const FIRST_ROUND_PATHS: u64 = 16_384;
+pub(crate) const FIRST_ROUND_PATHS: u64 = 16_384;
 
 /// The most a run may be expected to take before it is refused up front.
-pub const MAX_EXPECTED_SECONDS: f64 = 48.0 * 3600.0;
+pub(crate) const MAX_EXPECTED_SECONDS: f64 = 48.0 * 3600.0;
 /// The largest per-path file a run may be expected to write.
-pub const MAX_PATHS_FILE_BYTES: f64 = 200e9;
+pub(crate) const MAX_PATHS_FILE_BYTES: f64 = 200e9;
 
 /// What a run is expected to cost, from measured rates on the reference
 /// machine: about 28 ns per metric value per path per core with random
 /// sampling (3.5 times that for the designs), and about 6.5 bytes per kept
 /// value in `paths.parquet`. Memory does not grow with paths (about 100 MB).
-pub fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
+pub(crate) fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1) as f64;
@@ -87,7 +87,7 @@ pub fn expected_cost(model: &Model, paths: u64, kept: usize) -> (f64, f64) {
 }
 
 /// Refuses, with the estimate, a run this machine cannot reasonably do.
-pub fn check_feasible(model: &Model, paths: u64, kept: usize) -> Result<(), Error> {
+pub(crate) fn check_feasible(model: &Model, paths: u64, kept: usize) -> Result<(), Error> {
     let (seconds, bytes) = expected_cost(model, paths, kept);
     if seconds > MAX_EXPECTED_SECONDS {
         return Err(Error::Input(format!(

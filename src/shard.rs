@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Identifies the partial result set format.
-pub const SHARD_FORMAT: &str = "xuhui-sim.shard.v1";
+pub(crate) const SHARD_FORMAT: &str = "xuhui-sim.shard.v1";
 /// The state file of a shard.
-pub const STATE_FILE: &str = "state.bin";
+pub(crate) const STATE_FILE: &str = "state.bin";
 
 /// `shard.json`: what a shard holds and which run it belongs to.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

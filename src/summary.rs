@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Identifies the result-set format; bumped only for incompatible changes.
-pub const FORMAT: &str = "xuhui-sim.result-set.v1";
+pub(crate) const FORMAT: &str = "xuhui-sim.result-set.v1";
 
 /// How quantiles are computed, stated in every result set.
 pub const QUANTILE_METHOD: &str =
@@ -89,7 +89,7 @@ pub struct RunInfo {
 }
 
 /// The model version this build simulates.
-pub const MODEL: &str = "v2";
+pub(crate) const MODEL: &str = "v2";
 
 /// The model of a result set written before `run.model` existed.
 fn model_v1() -> String {
@@ -151,7 +151,7 @@ impl PrecisionReport {
 }
 
 /// 1234567 as "1,234,567".
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -320,7 +320,7 @@ fn batch_interval(p: f64, se: f64, quantile: f64) -> (f64, f64) {
 
 /// The 97.5 % quantile of Student's t with `blocks - 1` degrees of freedom:
 /// the multiplier of a batch-means standard error over `blocks` batches.
-pub fn batch_quantile(blocks: u64) -> f64 {
+pub(crate) fn batch_quantile(blocks: u64) -> f64 {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     if blocks < 2 {
         return f64::INFINITY;
@@ -331,12 +331,12 @@ pub fn batch_quantile(blocks: u64) -> f64 {
 }
 
 /// SHA-256 of a text, in lowercase hex.
-pub fn sha256_hex(text: &str) -> String {
+pub(crate) fn sha256_hex(text: &str) -> String {
     sha256_bytes(text.as_bytes())
 }
 
 /// SHA-256 of bytes, in lowercase hex.
-pub fn sha256_bytes(bytes: &[u8]) -> String {
+pub(crate) fn sha256_bytes(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -344,7 +344,7 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
 }
 
 /// Turns a run's totals into its summary.
-pub fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summary {
+pub(crate) fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) -> Summary {
     let levels: Vec<f64> = QUANTILE_LEVELS.iter().map(|(_, q)| *q).collect();
     // Designs other than plain random sampling correlate paths within a
     // block; their errors come from the spread between blocks (batch means).

@@ -190,7 +190,7 @@ const MAX_BETA_PARAMETER: f64 = 1e6;
 /// TOML that sets the fitted parameters: mean growth normal, persistence a
 /// beta on [0, 0.99] with the estimate's mean and standard error (moments),
 /// volatility lognormal; or fixed values when a standard error is 0.
-pub fn snippet(fit: &Calibration) -> String {
+pub(crate) fn snippet(fit: &Calibration) -> String {
     let source = format!(
         "assumption: calibrated by xuhui-sim calibrate to {} observed growth rates (AR(1) least squares); spread = standard error",
         fit.observations

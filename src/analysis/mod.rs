@@ -47,7 +47,7 @@ impl Study {
     }
 
     /// The run settings: the flags, else the scenario's `[run]`.
-    pub fn config(&self, scenario: &Scenario) -> RunConfig {
+    pub(crate) fn config(&self, scenario: &Scenario) -> RunConfig {
         RunConfig {
             paths: self.paths.unwrap_or(scenario.run.paths),
             seed: self.seed.unwrap_or(scenario.run.seed),
@@ -56,7 +56,7 @@ impl Study {
     }
 
     /// Runs the scenario with `extra` overrides, on the study's seed and paths.
-    pub fn run(&self, extra: &[String]) -> Result<Summary, Error> {
+    pub(crate) fn run(&self, extra: &[String]) -> Result<Summary, Error> {
         let scenario = self.scenario(extra)?;
         let config = self.config(&self.scenario(&[])?);
         let summary = crate::simulate(&scenario, &config).map_err(|e| Error::Input(e.to_string()));
@@ -66,7 +66,7 @@ impl Study {
 }
 
 /// `KEY=VALUE` for an override, the value printed so that TOML reads it back exactly.
-pub fn assignment(key: &str, value: f64) -> String {
+pub(crate) fn assignment(key: &str, value: f64) -> String {
     format!("{key}={value:?}")
 }
 
@@ -100,13 +100,13 @@ impl MetricChoice {
     }
 
     /// Whether a summary row is chosen.
-    pub fn matches(&self, metric: &str, year: i32) -> bool {
+    pub(crate) fn matches(&self, metric: &str, year: i32) -> bool {
         self.name == metric && self.year.is_none_or(|y| y == year)
     }
 }
 
 /// Checks that every chosen metric exists in `summary`, naming the nearest one otherwise.
-pub fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), Error> {
+pub(crate) fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), Error> {
     for choice in choices {
         if !summary
             .metrics
@@ -128,7 +128,7 @@ pub fn check_metrics(choices: &[MetricChoice], summary: &Summary) -> Result<(), 
 }
 
 /// The default metric of a study: GDP growth in the first simulated year, if the scenario has GDP.
-pub fn default_metrics(summary: &Summary) -> Vec<MetricChoice> {
+pub(crate) fn default_metrics(summary: &Summary) -> Vec<MetricChoice> {
     summary
         .metrics
         .iter()

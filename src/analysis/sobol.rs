@@ -25,17 +25,17 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 /// Bootstrap resamples for the intervals.
-pub const BOOTSTRAP: usize = 100;
+pub(crate) const BOOTSTRAP: usize = 100;
 
 /// Which sample a row's point comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
+pub(crate) enum Side {
     A,
     B,
 }
 
 /// A model to analyse: `k` inputs, `outputs` outputs.
-pub trait Design: Sync {
+pub(crate) trait Design: Sync {
     fn inputs(&self) -> usize;
     fn outputs(&self) -> usize;
     /// Row `row`'s input point of sample `side`.
@@ -47,7 +47,7 @@ pub trait Design: Sync {
 /// Model evaluations of a Saltelli design, stored output by output so that
 /// the estimators run over contiguous rows.
 #[derive(Clone, Debug, Default)]
-pub struct Evaluations {
+pub(crate) struct Evaluations {
     pub inputs: usize,
     pub outputs: usize,
     /// Rows evaluated.
@@ -61,7 +61,7 @@ pub struct Evaluations {
 
 impl Evaluations {
     /// Evaluates rows `first..last` and appends them (in row order, whatever the threads).
-    pub fn extend(&mut self, design: &dyn Design, first: u64, last: u64) {
+    pub(crate) fn extend(&mut self, design: &dyn Design, first: u64, last: u64) {
         let (k, m) = (design.inputs(), design.outputs());
         if self.rows == 0 {
             self.inputs = k;
@@ -107,12 +107,12 @@ impl Evaluations {
 }
 
 /// First-order and total indices, each `[input][output]`.
-pub type IndexTables = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+pub(crate) type IndexTables = (Vec<Vec<f64>>, Vec<Vec<f64>>);
 
 /// First-order and total indices, `[input][output]`, with each row counted
 /// `weights[j]` times (all 1 for the estimate, multinomial for a bootstrap
 /// resample).
-pub fn jansen(e: &Evaluations, weights: &[f64]) -> IndexTables {
+pub(crate) fn jansen(e: &Evaluations, weights: &[f64]) -> IndexTables {
     let n: f64 = weights.iter().sum();
     let mut first = vec![vec![0.0; e.outputs]; e.inputs];
     let mut total = vec![vec![0.0; e.outputs]; e.inputs];
@@ -157,14 +157,14 @@ pub struct Index {
 
 /// Indices of every input for every output, `[input][output]`.
 #[derive(Clone, Debug)]
-pub struct Indices {
+pub(crate) struct Indices {
     pub first: Vec<Vec<Index>>,
     pub total: Vec<Vec<Index>>,
 }
 
 impl Indices {
     /// The widest interval of all.
-    pub fn widest(&self) -> f64 {
+    pub(crate) fn widest(&self) -> f64 {
         self.first
             .iter()
             .chain(&self.total)
@@ -175,7 +175,7 @@ impl Indices {
 }
 
 /// Indices with bootstrap intervals (resampling rows with a generator seeded by `seed`).
-pub fn indices(e: &Evaluations, seed: u64) -> Indices {
+pub(crate) fn indices(e: &Evaluations, seed: u64) -> Indices {
     let (first, total) = jansen(e, &vec![1.0; e.rows]);
     let resamples: Vec<IndexTables> = (0..BOOTSTRAP as u64)
         .into_par_iter()
@@ -218,7 +218,7 @@ pub fn indices(e: &Evaluations, seed: u64) -> Indices {
 /// Rows doubled from `samples` until the widest interval is at most
 /// `tolerance` or `max_samples` is reached. Deterministic: rows are fixed by
 /// their number, so a larger sample extends a smaller one.
-pub fn converge(
+pub(crate) fn converge(
     design: &dyn Design,
     samples: u64,
     max_samples: u64,
@@ -249,7 +249,7 @@ pub fn converge(
 
 /// The scenario as a design: inputs are the parameters drawn per path;
 /// outputs are each target's attainment (0 or 1), then chosen metrics.
-pub struct ScenarioDesign<'a> {
+pub(crate) struct ScenarioDesign<'a> {
     pub model: &'a Model,
     pub seed: u64,
     /// Buffer indices of the chosen metric values.

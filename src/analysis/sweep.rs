@@ -6,7 +6,7 @@ use super::{assignment, check_metrics, default_metrics, parse_range, Error, Metr
 use serde::Serialize;
 
 /// Largest grid accepted (points).
-pub const MAX_POINTS: usize = 2_500;
+pub(crate) const MAX_POINTS: usize = 2_500;
 
 /// One varied assumption: a dotted key over `[low, high]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -33,7 +33,7 @@ impl Vary {
     }
 
     /// `steps` evenly spaced values from low to high.
-    pub fn values(&self, steps: usize) -> Vec<f64> {
+    pub(crate) fn values(&self, steps: usize) -> Vec<f64> {
         if steps == 1 {
             return vec![(self.low + self.high) / 2.0];
         }

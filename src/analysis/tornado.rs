@@ -13,8 +13,8 @@ use crate::summary::Summary;
 use serde::{Deserialize, Serialize};
 
 /// The two levels each parameter is held at.
-pub const LOW_LEVEL: f64 = 0.10;
-pub const HIGH_LEVEL: f64 = 0.90;
+pub(crate) const LOW_LEVEL: f64 = 0.10;
+pub(crate) const HIGH_LEVEL: f64 = 0.90;
 
 /// Everything a tornado found.
 #[derive(Clone, Debug, Serialize, Deserialize)]

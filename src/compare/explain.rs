@@ -13,7 +13,7 @@ use crate::scenario::Origin;
 use serde::Serialize;
 
 /// Most differences attributed at once (2^k runs).
-pub const MAX_DIFFERENCES: usize = 10;
+pub(crate) const MAX_DIFFERENCES: usize = 10;
 
 /// One assumption that differs between the two scenarios.
 #[derive(Clone, Debug)]
@@ -119,7 +119,7 @@ pub fn explain(
 }
 
 /// Shapley value of player `i` among `k` with value function `v` over bitmasks.
-pub fn shapley(k: usize, i: usize, v: &dyn Fn(usize) -> f64) -> f64 {
+pub(crate) fn shapley(k: usize, i: usize, v: &dyn Fn(usize) -> f64) -> f64 {
     let factorial = |n: usize| (1..=n).map(|x| x as f64).product::<f64>();
     let mut total = 0.0;
     for subset in 0..(1usize << k) {

@@ -66,7 +66,7 @@ pub enum Verdict {
 impl Verdict {
     /// Better when the whole interval lies above `threshold`, worse when below
     /// `-threshold`, otherwise no significant change (as criterion.rs judges).
-    pub fn of(ci95: [f64; 2], threshold: f64) -> Self {
+    pub(crate) fn of(ci95: [f64; 2], threshold: f64) -> Self {
         if ci95[0] > threshold {
             Verdict::Better
         } else if ci95[1] < -threshold {
@@ -76,7 +76,7 @@ impl Verdict {
         }
     }
 
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             Verdict::Better => "better",
             Verdict::Worse => "worse",
@@ -190,7 +190,7 @@ fn info(set: &ResultSet) -> SetInfo {
 }
 
 /// Why two sets cannot be paired, or None when they can.
-pub fn pairing_obstacle(base: &ResultSet, other: &ResultSet) -> Option<String> {
+pub(crate) fn pairing_obstacle(base: &ResultSet, other: &ResultSet) -> Option<String> {
     let (b, o) = (&base.summary.run, &other.summary.run);
     if b.seed != o.seed {
         return Some(format!("seeds differ ({} and {})", b.seed, o.seed));
@@ -427,7 +427,7 @@ fn metric_change(
 }
 
 /// Refuses two sets whose years or units do not line up.
-pub fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Error> {
+pub(crate) fn check_compatible(base: &ResultSet, other: &ResultSet) -> Result<(), Error> {
     let (b, o) = (&base.summary, &other.summary);
     if b.scenario.base_year != o.scenario.base_year {
         return Err(Error::Input(format!(

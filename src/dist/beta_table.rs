@@ -25,14 +25,14 @@
 use rand::{Rng, RngExt};
 
 /// Strips of the envelope.
-pub const STRIPS: usize = 256;
+pub(crate) const STRIPS: usize = 256;
 /// Bits of the word that picks a strip (`STRIPS` = 2^8).
 const STRIP_BITS: u32 = 8;
 /// The alias coin: the low 56 bits of the word, against a threshold of 2^56.
 const COIN_BITS: u32 = 64 - STRIP_BITS;
 /// Above this α + β the density is too peaked for equal strips to make a
 /// tight envelope; the gamma-ratio method is used instead.
-pub const MAX_SHAPE_SUM: f64 = 100.0;
+pub(crate) const MAX_SHAPE_SUM: f64 = 100.0;
 
 /// A prepared exact sampler of Beta(α, β) on [0, 1], α, β ≥ 1.
 #[derive(Clone, Debug)]
@@ -56,7 +56,7 @@ pub struct BetaTable {
 impl BetaTable {
     /// The table for Beta(`alpha`, `beta`), or `None` when the shapes are
     /// outside 1 ≤ α, β and α + β ≤ [`MAX_SHAPE_SUM`].
-    pub fn new(alpha: f64, beta: f64) -> Option<BetaTable> {
+    pub(crate) fn new(alpha: f64, beta: f64) -> Option<BetaTable> {
         let usable = alpha >= 1.0 && beta >= 1.0 && alpha + beta <= MAX_SHAPE_SUM;
         if !usable {
             return None;
@@ -115,7 +115,7 @@ impl BetaTable {
 
     /// One draw on [0, 1].
     #[inline]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         loop {
             let word = rng.next_u64();
             let candidate = usize::from((word >> COIN_BITS) as u8);

@@ -20,7 +20,7 @@ const TAIL: f64 = 1e-20;
 const CHECKPOINTS: u64 = 65_536;
 /// Largest variance `n p (1-p)` (in items²) inverted exactly; beyond it the
 /// support would take seconds to build. A standard deviation of 3.2 million items.
-pub const MAX_VARIANCE: f64 = 1e13;
+pub(crate) const MAX_VARIANCE: f64 = 1e13;
 
 /// `F⁻¹` of a binomial(n, p).
 #[derive(Clone, Debug)]
@@ -48,7 +48,7 @@ fn up(n: u64, k: u64, odds: f64) -> f64 {
 impl BinomialInverse {
     /// Prepares `F⁻¹` for `n` items each delivered with probability `p`;
     /// an error when `n p (1-p)` exceeds [`MAX_VARIANCE`].
-    pub fn new(n: u64, p: f64) -> Result<Self, String> {
+    pub(crate) fn new(n: u64, p: f64) -> Result<Self, String> {
         let variance = n as f64 * p * (1.0 - p);
         if !(0.0..=1.0).contains(&p) || variance > MAX_VARIANCE || n > (1u64 << 53) {
             return Err(format!(
@@ -112,7 +112,7 @@ impl BinomialInverse {
     }
 
     /// The smallest count `k` with `F(k) ≥ u`, for `u` in (0, 1).
-    pub fn quantile(&self, u: f64) -> u64 {
+    pub(crate) fn quantile(&self, u: f64) -> u64 {
         let target = u * self.total;
         let i = self
             .checkpoints
@@ -136,7 +136,7 @@ impl BinomialInverse {
 /// without allocating (two walks over the support from the mode); for counts
 /// whose `n` or `p` changes from path to path (a pipeline's candidates, a
 /// drawn downturn effect). Exact to rounding, like [`BinomialInverse`].
-pub fn binomial_quantile(n: u64, p: f64, u: f64) -> u64 {
+pub(crate) fn binomial_quantile(n: u64, p: f64, u: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         return 0;
     }

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// A parameter rule a distribution breaks.
 #[derive(Clone, Debug, PartialEq)]
-pub enum DistError {
+pub(crate) enum DistError {
     /// A parameter is infinite or NaN.
     NotFinite { param: &'static str },
     /// A scale, shape or count parameter is zero or negative.

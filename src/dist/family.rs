@@ -7,7 +7,7 @@
 use super::Dist;
 
 /// One `dist = "…"` family of docs/model.md, "Distributions".
-pub struct Family {
+pub(crate) struct Family {
     /// The `dist` name.
     pub name: &'static str,
     /// Every parameter key accepted besides `dist`, `source`, `lower` and `upper`.
@@ -23,7 +23,7 @@ pub struct Family {
 }
 
 /// The parameter values a scenario gave, looked up by key.
-pub struct Given<'a>(&'a dyn Fn(&'static str) -> Option<f64>);
+pub(crate) struct Given<'a>(&'a dyn Fn(&'static str) -> Option<f64>);
 
 impl Given<'_> {
     fn get(&self, param: &'static str) -> Option<f64> {
@@ -38,7 +38,7 @@ impl Given<'_> {
 /// Why a family's keys do not make a distribution (before
 /// [`Dist::validate`] checks the values against the family's rules).
 #[derive(Clone, Debug, PartialEq)]
-pub enum FamilyError {
+pub(crate) enum FamilyError {
     /// A required key is absent.
     Missing { param: &'static str },
     /// A lognormal given by `mean` and `sd` needs both above 0.
@@ -51,7 +51,7 @@ pub enum FamilyError {
 
 impl Family {
     /// The family called `name`, if there is one.
-    pub fn named(name: &str) -> Option<&'static Family> {
+    pub(crate) fn named(name: &str) -> Option<&'static Family> {
         FAMILIES.iter().find(|f| f.name == name)
     }
 
@@ -59,16 +59,19 @@ impl Family {
     /// for an absent key. Defaults: student_t `location` 0 and `scale` 1,
     /// pert `lambda` 4, beta `min` 0 and `max` 1, binomial `n` the
     /// programme's count (`None`).
-    pub fn build(&self, given: &dyn Fn(&'static str) -> Option<f64>) -> Result<Dist, FamilyError> {
+    pub(crate) fn build(
+        &self,
+        given: &dyn Fn(&'static str) -> Option<f64>,
+    ) -> Result<Dist, FamilyError> {
         (self.build)(&Given(given))
     }
 }
 
 /// The largest candidate count of a binomial.
-pub const MAX_COUNT: f64 = 1e12;
+pub(crate) const MAX_COUNT: f64 = 1e12;
 
 /// Every family, in the order messages list them.
-pub static FAMILIES: &[Family] = &[
+pub(crate) static FAMILIES: &[Family] = &[
     Family {
         name: "fixed",
         params: &["value"],

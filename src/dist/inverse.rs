@@ -44,7 +44,7 @@ fn has_closed_form(dist: &Dist) -> bool {
 
 impl FastInverse {
     /// Prepares `F⁻¹` of `dist`.
-    pub fn new(dist: &Dist) -> Self {
+    pub(crate) fn new(dist: &Dist) -> Self {
         if has_closed_form(dist) {
             return FastInverse::Exact(dist.clone());
         }
@@ -59,7 +59,7 @@ impl FastInverse {
 
     /// `F⁻¹(u)` for `u` in (0, 1).
     #[inline]
-    pub fn quantile(&self, u: f64) -> f64 {
+    pub(crate) fn quantile(&self, u: f64) -> f64 {
         match self {
             FastInverse::Exact(dist) => dist.quantile(u),
             FastInverse::Table { levels, dist } => {

@@ -9,14 +9,14 @@ mod error;
 mod family;
 mod inverse;
 mod sampler;
-pub mod support;
+pub(crate) mod support;
 
-pub use binomial::{binomial_quantile, BinomialInverse};
-pub use error::DistError;
-pub use family::{Family, FamilyError, FAMILIES};
-pub use inverse::FastInverse;
-pub use sampler::Sampler;
-pub use support::Interval;
+pub(crate) use binomial::{binomial_quantile, BinomialInverse};
+pub(crate) use error::DistError;
+pub(crate) use family::{Family, FamilyError, FAMILIES};
+pub(crate) use inverse::FastInverse;
+pub(crate) use sampler::Sampler;
+pub(crate) use support::Interval;
 
 /// A distribution as written in a scenario file, after its parameters were
 /// checked. All values are in the unit of the quantity it describes.
@@ -75,11 +75,11 @@ pub enum Dist {
 }
 
 /// Bounds that keep less than this share of a distribution's mass are refused.
-pub const MIN_TRUNCATED_MASS: f64 = 1e-9;
+pub(crate) const MIN_TRUNCATED_MASS: f64 = 1e-9;
 
 /// The Beta shapes of a PERT on [`min`, `max`] with mode `mode`:
 /// `α = 1 + λ (mode - min)/(max - min)`, `β = 1 + λ (max - mode)/(max - min)`.
-pub fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f64) {
+pub(crate) fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f64) {
     let width = max - min;
     (
         1.0 + lambda * (mode - min) / width,
@@ -107,7 +107,7 @@ impl Dist {
 
     /// `inner` truncated to `[lower, upper]`, or `inner` itself when both
     /// bounds are infinite.
-    pub fn truncated(inner: Dist, lower: f64, upper: f64) -> Dist {
+    pub(crate) fn truncated(inner: Dist, lower: f64, upper: f64) -> Dist {
         if lower == f64::NEG_INFINITY && upper == f64::INFINITY {
             inner
         } else {
@@ -121,7 +121,7 @@ impl Dist {
 
     /// The share of the untruncated distribution's mass inside the bounds (1
     /// for a distribution that is not truncated).
-    pub fn kept_mass(&self) -> f64 {
+    pub(crate) fn kept_mass(&self) -> f64 {
         match self {
             Dist::Truncated {
                 inner,
@@ -134,7 +134,7 @@ impl Dist {
 
     /// The distribution function `P(X <= x)` of a continuous distribution
     /// (for `fixed`, a step at the value; for `binomial`, of the share `p`).
-    pub fn cdf(&self, x: f64) -> f64 {
+    pub(crate) fn cdf(&self, x: f64) -> f64 {
         use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
         let phi = |z: f64| 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
         if x == f64::NEG_INFINITY {
@@ -232,7 +232,7 @@ impl Dist {
     }
 
     /// Checks the parameters; the error names the offending parameter and the rule.
-    pub fn validate(&self) -> Result<(), DistError> {
+    pub(crate) fn validate(&self) -> Result<(), DistError> {
         let finite = |param: &'static str, v: f64| {
             if v.is_finite() {
                 Ok(())
@@ -330,7 +330,7 @@ impl Dist {
     }
 
     /// The set of values the distribution can produce.
-    pub fn support(&self) -> Interval {
+    pub(crate) fn support(&self) -> Interval {
         match *self {
             Dist::Fixed { value } => Interval::closed(value, value),
             Dist::Normal { .. } | Dist::StudentT { .. } | Dist::TwoPieceNormal { .. } => {
@@ -372,7 +372,7 @@ impl Dist {
 
     /// The quantile at level `q` in (0, 1): the value below which a share `q`
     /// of draws fall (for binomial, of the delivered share of items: `p`).
-    pub fn quantile(&self, q: f64) -> f64 {
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
         use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
         let q = q.clamp(1e-12, 1.0 - 1e-12);
         let standard_normal = || {

@@ -73,7 +73,7 @@ impl Sampler {
     /// Prepares a validated distribution; `None` for `binomial`, which needs a count.
     /// Parameters were checked by [`Dist::validate`], so construction cannot fail;
     /// should it anyway, the error says which distribution.
-    pub fn new(dist: &Dist) -> Result<Option<Sampler>, String> {
+    pub(crate) fn new(dist: &Dist) -> Result<Option<Sampler>, String> {
         let fail = |e: &dyn std::fmt::Display| format!("{} distribution: {e}", dist.name());
         let sampler = match *dist {
             Dist::Fixed { value } => Sampler::Fixed(value),
@@ -171,7 +171,7 @@ impl Sampler {
 
     /// One draw.
     #[inline]
-    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+    pub(crate) fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Sampler::Fixed(value) => *value,
             Sampler::Normal(normal) => normal.sample(rng),

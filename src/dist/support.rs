@@ -6,7 +6,7 @@ use std::fmt;
 
 /// An interval of the real line; each end open or closed; infinite ends are open.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Interval {
+pub(crate) struct Interval {
     pub low: f64,
     pub low_closed: bool,
     pub high: f64,
@@ -15,7 +15,7 @@ pub struct Interval {
 
 impl Interval {
     /// The whole real line.
-    pub const REAL: Interval = Interval {
+    pub(crate) const REAL: Interval = Interval {
         low: f64::NEG_INFINITY,
         low_closed: false,
         high: f64::INFINITY,
@@ -23,7 +23,7 @@ impl Interval {
     };
 
     /// `[low, high]`.
-    pub fn closed(low: f64, high: f64) -> Self {
+    pub(crate) fn closed(low: f64, high: f64) -> Self {
         Interval {
             low,
             low_closed: low.is_finite(),
@@ -33,7 +33,7 @@ impl Interval {
     }
 
     /// `(low, high)`.
-    pub fn open(low: f64, high: f64) -> Self {
+    pub(crate) fn open(low: f64, high: f64) -> Self {
         Interval {
             low,
             low_closed: false,
@@ -43,7 +43,7 @@ impl Interval {
     }
 
     /// `[low, high)`.
-    pub fn closed_open(low: f64, high: f64) -> Self {
+    pub(crate) fn closed_open(low: f64, high: f64) -> Self {
         Interval {
             low,
             low_closed: low.is_finite(),
@@ -53,7 +53,7 @@ impl Interval {
     }
 
     /// `(low, high]`.
-    pub fn open_closed(low: f64, high: f64) -> Self {
+    pub(crate) fn open_closed(low: f64, high: f64) -> Self {
         Interval {
             low,
             low_closed: false,
@@ -63,14 +63,14 @@ impl Interval {
     }
 
     /// Whether `value` lies in the interval.
-    pub fn contains(&self, value: f64) -> bool {
+    pub(crate) fn contains(&self, value: f64) -> bool {
         let above = value > self.low || (self.low_closed && value == self.low);
         let below = value < self.high || (self.high_closed && value == self.high);
         above && below
     }
 
     /// Whether every point of `inner` lies in `self`.
-    pub fn includes(&self, inner: &Interval) -> bool {
+    pub(crate) fn includes(&self, inner: &Interval) -> bool {
         let low_ok = inner.low > self.low
             || (inner.low == self.low && (self.low_closed || !inner.low_closed));
         let high_ok = inner.high < self.high
@@ -80,7 +80,7 @@ impl Interval {
 }
 
 /// A number as a reader writes it: plain for everyday sizes, `1e12` beyond.
-pub fn readable(v: f64) -> String {
+pub(crate) fn readable(v: f64) -> String {
     if v != 0.0 && v.is_finite() && (v.abs() >= 1e6 || v.abs() < 1e-4) {
         format!("{v:e}")
     } else {

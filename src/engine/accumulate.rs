@@ -33,11 +33,11 @@ impl CountState {
     }
 
     /// Settles every sketch (see [`QuantileSketch::settle`]).
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         self.sketches.iter_mut().for_each(QuantileSketch::settle);
     }
 
-    pub fn merge(&mut self, other: &CountState) {
+    pub(crate) fn merge(&mut self, other: &CountState) {
         for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
             a.merge(b);
         }
@@ -95,7 +95,7 @@ impl Batches {
 
     /// Standard error of the overall mean `mean` (in the units of slot
     /// `slot`'s block means) over `total` paths; 0 with fewer than 2 blocks.
-    pub fn standard_error(&self, slot: usize, mean: f64, total: u64) -> f64 {
+    pub(crate) fn standard_error(&self, slot: usize, mean: f64, total: u64) -> f64 {
         let Some(v) = self.values.get(slot) else {
             return 0.0;
         };
@@ -123,7 +123,7 @@ impl BlockSums {
 
     /// Folds a later block into these totals (the caller keeps block order),
     /// and records its means for the batch-means errors.
-    pub fn absorb_block(&mut self, block: &BlockSums) {
+    pub(crate) fn absorb_block(&mut self, block: &BlockSums) {
         self.paths += block.paths;
         for (a, b) in self.moments.iter_mut().zip(&block.moments) {
             a.merge(b);
@@ -182,7 +182,7 @@ pub struct MetGroup {
 
 impl MetGroup {
     /// `all` or `seed`.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         if self.seed {
             "seed"
         } else {
@@ -241,7 +241,7 @@ impl TargetYears {
     }
 
     /// Length of the groups' histograms together.
-    pub fn histogram_len(&self) -> usize {
+    pub(crate) fn histogram_len(&self) -> usize {
         self.groups.iter().map(|g| g.targets.len() + 1).sum()
     }
 }
@@ -279,10 +279,7 @@ pub fn add_targets(
     met_count.resize(years.groups.len() * paths, 0);
     for (i, target) in model.targets.iter().enumerate() {
         let column = block.column(target.value_index);
-        let (at_least, threshold) = match target.bound {
-            crate::scenario::Bound::AtLeast(t) => (true, t),
-            crate::scenario::Bound::AtMost(t) => (false, t),
-        };
+        let bound = target.bound;
         // Lane `j` takes the paths `j mod LANES`; the lanes are added in a fixed order.
         let mut met = [0u64; LANES];
         let mut shortfall = [0.0; LANES];
@@ -295,17 +292,13 @@ pub fn add_targets(
             );
             for (p, &value) in column.iter().enumerate() {
                 let lane = p % LANES;
-                let (is_met, gap) = if at_least {
-                    (value >= threshold, threshold - value)
-                } else {
-                    (value <= threshold, value - threshold)
-                };
+                let is_met = bound.is_met(value);
                 met[lane] += u64::from(is_met);
                 all[p] += u16::from(is_met);
                 if let Some(seed) = seed.as_deref_mut() {
                     seed[p] += u16::from(is_met);
                 }
-                shortfall[lane] += if is_met { 0.0 } else { gap.max(0.0) };
+                shortfall[lane] += bound.shortfall(value);
             }
         }
         let met: u64 = met.iter().sum();

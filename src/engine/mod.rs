@@ -22,7 +22,7 @@ use std::time::Instant;
 /// (defined with the designs, which depend on it).
 pub use crate::model::design::BLOCK_PATHS;
 /// Blocks per wave: bounds the block sums held at once.
-pub const WAVE_BLOCKS: u64 = 16;
+pub(crate) const WAVE_BLOCKS: u64 = 16;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).
 pub const MAX_PATHS: u64 = 4_000_000_000;
 /// Fewest blocks of a run under a sampling design: its error bars are batch
@@ -31,7 +31,7 @@ pub const MAX_PATHS: u64 = 4_000_000_000;
 /// delivery) gets intervals that cover 87-89 % of the time under lhs and sobol
 /// (block counts differ by at most one item); at 32 blocks 93-95 % (tested in
 /// tests/it/analytic.rs).
-pub const MIN_DESIGN_BLOCKS: u64 = 32;
+pub(crate) const MIN_DESIGN_BLOCKS: u64 = 32;
 
 /// The fewest paths a run under `sampling` accepts.
 pub fn least_paths(sampling: crate::model::design::Sampling) -> u64 {
@@ -69,7 +69,7 @@ impl RunTotals {
     /// moment sums were shifted by `shift` ([`pilot_shift`]) and which took
     /// `threads` worker threads and `seconds` of wall time. The one
     /// constructor of whole, adaptive and merged sharded runs.
-    pub fn new(
+    pub(crate) fn new(
         model: &Model,
         seed: u64,
         shift: Vec<f64>,
@@ -141,11 +141,11 @@ pub fn stop_requested() -> bool {
 }
 
 /// Called after each wave of blocks with the number of paths done so far.
-pub type Progress<'a> = &'a (dyn Fn(u64) + Sync);
+pub(crate) type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// Runs `config.paths` paths of `model`, handing the values at buffer indices
 /// `kept` of every path to `sink`, in path order.
-pub fn run_keeping(
+pub(crate) fn run_keeping(
     model: &Model,
     config: &RunConfig,
     kept: &[usize],
@@ -172,7 +172,7 @@ pub fn run_keeping(
 }
 
 /// The number of blocks of a run of `paths` paths (refusing an impossible count).
-pub fn block_count(paths: u64) -> Result<u64, EngineError> {
+pub(crate) fn block_count(paths: u64) -> Result<u64, EngineError> {
     if paths == 0 || paths > MAX_PATHS {
         return Err(EngineError::Paths(paths));
     }
@@ -193,7 +193,7 @@ pub fn pilot_shift(model: &Model, seed: u64) -> Vec<f64> {
 /// `kept` to `sink` in path order; returns the merged integer counts and the
 /// number of worker threads.
 #[allow(clippy::too_many_arguments)]
-pub fn run_blocks(
+pub(crate) fn run_blocks(
     model: &Model,
     config: &RunConfig,
     blocks: std::ops::Range<u64>,

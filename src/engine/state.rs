@@ -16,7 +16,7 @@ const MAGIC: &[u8; 12] = b"XSIMSTATE\x00\x00\x03";
 
 /// The state of one shard: its blocks' sums (in order) and its counts.
 #[derive(Clone, Debug)]
-pub struct ShardState {
+pub(crate) struct ShardState {
     pub first_block: u64,
     pub blocks: Vec<BlockSums>,
     pub counts: CountState,
@@ -70,7 +70,7 @@ impl Reader<'_> {
 
 impl ShardState {
     /// The state as bytes, ending with their SHA-256.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer(MAGIC.to_vec());
         w.u64(self.first_block);
         w.u64(self.blocks.len() as u64);
@@ -114,7 +114,7 @@ impl ShardState {
     }
 
     /// Reads a state written by [`to_bytes`](Self::to_bytes), checking its digest.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
         if bytes.len() < MAGIC.len() + 32 || &bytes[..MAGIC.len()] != MAGIC {
             return Err("it is not a xuhui-sim shard state (or from another version)".into());
         }

@@ -26,7 +26,7 @@ use crate::rng::{splitmix64, InputKey};
 pub const BLOCK_PATHS: u64 = 4096;
 
 /// Paths per design block.
-pub const DESIGN_BLOCK: u64 = BLOCK_PATHS;
+pub(crate) const DESIGN_BLOCK: u64 = BLOCK_PATHS;
 
 // `permute` is a Feistel network on two 6-bit halves: a bijection of 0..4096.
 const _: () = assert!(DESIGN_BLOCK == 1 << 12);
@@ -63,7 +63,13 @@ fn permute(value: u64, key: u64) -> u64 {
 
 /// The design's uniform for `key`'s `dimension` in path `path`.
 #[inline]
-pub fn uniform(sampling: Sampling, seed: u64, key: InputKey, dimension: u64, path: u64) -> f64 {
+pub(crate) fn uniform(
+    sampling: Sampling,
+    seed: u64,
+    key: InputKey,
+    dimension: u64,
+    path: u64,
+) -> f64 {
     match sampling {
         Sampling::Random => unit(hash(seed, key, dimension, path)),
         Sampling::Antithetic => {

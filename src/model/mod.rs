@@ -18,11 +18,11 @@ pub use path::PathWorkspace;
 
 /// Growth rates (and inflation) below this are clamped and counted: a level
 /// never loses more than 99 % in a year, so it stays positive.
-pub const MIN_GROWTH: f64 = -0.99;
+pub(crate) const MIN_GROWTH: f64 = -0.99;
 
 /// Growth rates (and inflation) above this (+1000 % in a year) are clamped and
 /// counted too, so that no level overflows to infinity over a long horizon.
-pub const MAX_GROWTH: f64 = 10.0;
+pub(crate) const MAX_GROWTH: f64 = 10.0;
 
 /// A parameter as the path loop sees it: a constant, or the slot of a value
 /// drawn for the path.
@@ -34,7 +34,7 @@ pub enum ParamRef {
 
 impl ParamRef {
     #[inline]
-    pub fn get(self, drawn: &[f64]) -> f64 {
+    pub(crate) fn get(self, drawn: &[f64]) -> f64 {
         match self {
             ParamRef::Const(v) => v,
             ParamRef::Slot(i) => drawn[i],
@@ -249,7 +249,7 @@ pub struct Model {
 }
 
 /// The stream name of a parameter drawn per path.
-pub fn param_stream_name(key: &str) -> String {
+pub(crate) fn param_stream_name(key: &str) -> String {
     format!("param:{key}")
 }
 
@@ -278,12 +278,12 @@ impl Compiler {
 
 impl Model {
     /// The node index of GDP in the link graph.
-    pub fn gdp_node(&self) -> usize {
+    pub(crate) fn gdp_node(&self) -> usize {
         self.series.len()
     }
 
     /// The node index of prices in the link graph.
-    pub fn prices_node(&self) -> usize {
+    pub(crate) fn prices_node(&self) -> usize {
         self.series.len() + 1
     }
 

@@ -131,7 +131,7 @@ impl Model {
 
     /// The parameters drawn per path (in the order of `self.params`) of path
     /// `path` of a run seeded with `seed`.
-    pub fn draw_params(&self, seed: u64, path: u64, drawn: &mut [f64]) {
+    pub(crate) fn draw_params(&self, seed: u64, path: u64, drawn: &mut [f64]) {
         for (slot, p) in self.params.iter().enumerate() {
             drawn[slot] = match self.sampling {
                 Sampling::Random => p.sampler.sample(&mut stream(seed, p.key, path)),
@@ -186,34 +186,16 @@ impl Model {
         total
     }
 
-    /// Like [`simulate_path`](Self::simulate_path), with the per-path
-    /// parameters given (`drawn`, in the order of `self.params`) instead of
-    /// drawn: the rest of the path's randomness still comes from `seed` and
-    /// `path`. This is how variance-based sensitivity analysis mixes the
-    /// parameters of one path with the noise of another.
-    pub fn simulate_path_given(
-        &self,
-        seed: u64,
-        path: u64,
-        drawn: &[f64],
-        ws: &mut PathWorkspace,
-        out: &mut [f64],
-        stride: usize,
-    ) -> u64 {
-        ws.seeds.refresh(self, seed);
-        self.simulate_hashed(seed, path, path_hash(path), drawn, None, ws, out, stride)
-    }
-
     /// The number of delivery inputs a study may give a path: one uniform per
     /// programme (its own draw), and one for the `[execution]` factor when
     /// there is one (the last).
-    pub fn delivery_inputs(&self) -> usize {
+    pub(crate) fn delivery_inputs(&self) -> usize {
         self.programmes.len() + usize::from(self.execution.is_some())
     }
 
     /// Names of the delivery inputs, in [`delivery_inputs`](Self::delivery_inputs)
     /// order: `programme.NAME.delivery`, then `execution`.
-    pub fn delivery_input_names(&self) -> Vec<String> {
+    pub(crate) fn delivery_input_names(&self) -> Vec<String> {
         self.programmes
             .iter()
             .map(|p| p.delivery_key.clone())
@@ -223,7 +205,7 @@ impl Model {
 
     /// A path's delivery inputs, uniforms in (0, 1), from the streams of run
     /// seed `seed` (independent of every other input).
-    pub fn draw_delivery_inputs(&self, seed: u64, path: u64, levels: &mut [f64]) {
+    pub(crate) fn draw_delivery_inputs(&self, seed: u64, path: u64, levels: &mut [f64]) {
         let keys = self
             .programmes
             .iter()
@@ -234,14 +216,16 @@ impl Model {
         }
     }
 
-    /// Like [`simulate_path_given`](Self::simulate_path_given), with each
-    /// programme's own delivery uniform and the execution factor's given too
-    /// (`levels`, see [`delivery_inputs`](Self::delivery_inputs)): how
+    /// Like [`simulate_path`](Self::simulate_path), with the per-path
+    /// parameters given (`drawn`, in the order of `self.params`) instead of
+    /// drawn, and each programme's own delivery uniform and the execution
+    /// factor's given too (`levels`, see [`delivery_inputs`](Self::delivery_inputs));
+    /// the rest of the path's randomness still comes from `seed` and `path`. How
     /// variance-based sensitivity treats deliveries as inputs. A tied
     /// programme still goes through the copula, so the joint law is the
     /// scenario's.
     #[allow(clippy::too_many_arguments)]
-    pub fn simulate_path_with_deliveries(
+    pub(crate) fn simulate_path_with_deliveries(
         &self,
         seed: u64,
         path: u64,
@@ -264,7 +248,7 @@ impl Model {
         )
     }
 
-    /// [`simulate_path_given`](Self::simulate_path_given) once the
+    /// [`simulate_path_with_deliveries`](Self::simulate_path_with_deliveries) once the
     /// workspace's input seeds are those of `seed` and `hash` is the path's
     /// [`path_hash`]. The equations are those of docs/model.md ("Series",
     /// "Links", "GDP and prices", "Regime", "Programmes", "Execution").

@@ -33,7 +33,7 @@ impl From<csv::Error> for Error {
 }
 
 /// One row per metric and year: mean, sd, mean_se, the nine quantiles, min, max.
-pub fn metrics_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
+pub(crate) fn metrics_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["metric", "year", "unit", "mean", "sd", "mean_se"];
     header.extend(QUANTILE_LEVELS.iter().map(|(name, _)| *name));
@@ -56,7 +56,7 @@ pub fn metrics_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
 }
 
 /// One row per target: threshold, probability with its interval, expected shortfall, source.
-pub fn targets_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
+pub(crate) fn targets_csv(summary: &Summary) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "name",

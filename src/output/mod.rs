@@ -6,7 +6,7 @@
 pub mod csv;
 pub mod json;
 pub mod paths;
-pub mod read;
+pub(crate) mod read;
 pub mod replace;
 pub mod table;
 
@@ -96,7 +96,11 @@ impl Staging {
     /// Writes `summary.json`, `metrics.csv`, `targets.csv` and `scenario.toml`
     /// beside whatever was staged, and moves the whole set into place.
     /// Returns the summary as written (with its `files` sizes and hashes).
-    pub fn finish(self, summary: &Summary, scenario_toml: &str) -> Result<Summary, WriteError> {
+    pub(crate) fn finish(
+        self,
+        summary: &Summary,
+        scenario_toml: &str,
+    ) -> Result<Summary, WriteError> {
         let write = |file: &str, bytes: &[u8]| -> Result<(), WriteError> {
             let path = self.staging.join(file);
             fs::write(&path, bytes).map_err(io_at(&path))

@@ -27,14 +27,14 @@ const ROW_GROUP_ROWS: usize = 65_536;
 pub const PATHS_FILE: &str = "paths.parquet";
 
 /// The column name of a metric in a year: `gdp.growth@2024`.
-pub fn column_name(metric: &str, year: i32) -> String {
+pub(crate) fn column_name(metric: &str, year: i32) -> String {
     format!("{metric}@{year}")
 }
 
 /// The values a run keeps per path: every target's metric and year, then
 /// every year of each metric in `extra` (or one year, written `metric@year`),
 /// without repeats. Returns (buffer index, column name) pairs.
-pub fn kept_values(
+pub(crate) fn kept_values(
     model: &Model,
     scenario: &Scenario,
     extra: &[String],
@@ -90,7 +90,7 @@ pub fn kept_values(
 }
 
 /// Streams blocks of per-path values into a Parquet file.
-pub struct PathsWriter {
+pub(crate) struct PathsWriter {
     writer: Option<ArrowWriter<File>>,
     schema: Arc<Schema>,
     rows: u64,
@@ -99,7 +99,7 @@ pub struct PathsWriter {
 impl PathsWriter {
     /// Creates `file` with a `path` column and one float64 column per name in
     /// `columns`; `metadata` goes into the file's key-value metadata.
-    pub fn create(
+    pub(crate) fn create(
         file: &Path,
         columns: &[String],
         metadata: &[(&str, String)],
@@ -138,7 +138,7 @@ impl PathsWriter {
     }
 
     /// Flushes and closes the file; returns the number of rows written.
-    pub fn close(mut self) -> Result<u64, String> {
+    pub(crate) fn close(mut self) -> Result<u64, String> {
         if let Some(writer) = self.writer.take() {
             writer.close().map_err(|e| e.to_string())?;
         }
@@ -170,14 +170,14 @@ impl PathSink for PathsWriter {
 
 /// A [`PathsWriter`] on a thread of its own, so that encoding and writing
 /// overlap the simulation instead of pausing it between waves of blocks.
-pub struct BackgroundWriter {
+pub(crate) struct BackgroundWriter {
     sender: Option<std::sync::mpsc::SyncSender<(u64, Vec<Vec<f64>>)>>,
     thread: Option<std::thread::JoinHandle<Result<u64, String>>>,
 }
 
 impl BackgroundWriter {
     /// Moves `writer` to a new thread; at most a few blocks wait in between.
-    pub fn spawn(mut writer: PathsWriter) -> Self {
+    pub(crate) fn spawn(mut writer: PathsWriter) -> Self {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<f64>>)>(4);
         let thread = std::thread::spawn(move || {
             for (first_path, columns) in receiver {
@@ -192,7 +192,7 @@ impl BackgroundWriter {
     }
 
     /// Waits for the last block to be written; returns the rows written.
-    pub fn close(mut self) -> Result<u64, String> {
+    pub(crate) fn close(mut self) -> Result<u64, String> {
         self.sender.take();
         match self.thread.take().map(|t| t.join()) {
             Some(Ok(result)) => result,
@@ -232,7 +232,7 @@ impl Drop for BackgroundWriter {
 /// Joins per-path files with the same columns, in the order given, into
 /// `out`; returns the rows written. Streams record batches, so memory stays
 /// flat however large the parts are.
-pub fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, String> {
+pub(crate) fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, String> {
     let mut writer: Option<ArrowWriter<File>> = None;
     let mut rows = 0u64;
     for part in parts {
@@ -276,7 +276,8 @@ pub fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, Stri
 }
 
 /// The column names of a per-path file (without `path`).
-pub fn read_column_names(file: &Path) -> Result<Vec<String>, String> {
+#[cfg(test)]
+fn read_column_names(file: &Path) -> Result<Vec<String>, String> {
     let handle = File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(handle)
         .map_err(|e| format!("{} is not a readable Parquet file: {e}", file.display()))?;

@@ -70,7 +70,7 @@ impl ResultSet {
     }
 
     /// Whether the set kept this column of per-path values.
-    pub fn has_column(&self, column: &str) -> bool {
+    pub(crate) fn has_column(&self, column: &str) -> bool {
         self.paths_file().is_some()
             && self
                 .summary
@@ -80,13 +80,13 @@ impl ResultSet {
     }
 
     /// Its name for tables: the scenario name and folder.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.summary.scenario.name.clone()
     }
 }
 
 /// Checks every file `summary.json` lists: present, of its size, with its checksum.
-pub fn verify_files(dir: &Path, summary: &Summary) -> Result<(), Error> {
+pub(crate) fn verify_files(dir: &Path, summary: &Summary) -> Result<(), Error> {
     for (name, check) in &summary.files {
         // report.html may be rewritten by `report`; it is derived, not data.
         if name == "report.html" || name == "report.xlsx" {

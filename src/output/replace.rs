@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// The marker file in every folder this tool writes: JSON naming the tool,
 /// its version and the entries it wrote.
-pub const MARKER: &str = ".xuhui-sim";
+pub(crate) const MARKER: &str = ".xuhui-sim";
 
 /// Files that `report` adds to a result set after it was written.
 const ADDED_LATER: [&str; 2] = ["report.html", "report.xlsx"];
@@ -27,7 +27,7 @@ struct Marker {
 }
 
 /// Writes the marker into `folder`, listing every entry it holds now.
-pub fn write_marker(folder: &Path) -> io::Result<()> {
+pub(crate) fn write_marker(folder: &Path) -> io::Result<()> {
     let mut entries: Vec<String> = fs::read_dir(folder)?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -45,7 +45,7 @@ pub fn write_marker(folder: &Path) -> io::Result<()> {
 
 /// `Ok` when `dir` (which exists) may be replaced by `--force`; otherwise
 /// one sentence saying why not and what to do.
-pub fn replaceable(dir: &Path) -> Result<(), String> {
+pub(crate) fn replaceable(dir: &Path) -> Result<(), String> {
     let shown = dir.display();
     let metadata = fs::symlink_metadata(dir)
         .map_err(|e| format!("cannot look at {shown}: {e}; choose another folder with --out"))?;

@@ -10,7 +10,7 @@ use crate::summary::{Summary, TargetSummary};
 use unicode_width::UnicodeWidthStr;
 
 /// The threshold as a reader writes it: "≥ 5.0 %" for ratios, "≥ 300 万平方米" otherwise.
-pub fn threshold_text(t: &TargetSummary) -> String {
+pub(crate) fn threshold_text(t: &TargetSummary) -> String {
     let (sign, value) = (t.bound.symbol(), t.bound.threshold());
     if t.unit == "ratio" {
         format!("{sign} {} %", trim(value * 100.0))
@@ -30,7 +30,7 @@ fn trim(v: f64) -> String {
 /// "Targets met in 2024, all 24 targets: expected 13.49 of 24 (Monte Carlo ±
 /// 0.02); P(at least 22) 1.9 %, P(at least 23) 0.7 %, P(all) 0.1 % (0.1 % –
 /// 0.1 %); deliveries tied by [execution]".
-pub fn targets_met_line(met: &crate::summary::TargetsMet) -> String {
+pub(crate) fn targets_met_line(met: &crate::summary::TargetsMet) -> String {
     let which = match (met.group.as_str(), met.targets) {
         ("seed", 1) => "the 1 article target".to_string(),
         ("seed", n) => format!("the {n} article targets"),

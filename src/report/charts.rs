@@ -18,14 +18,14 @@ fn fail<E: std::fmt::Display>(e: E) -> String {
 
 /// One year's quantiles for a fan: p5, p10, p25, p50, p75, p90, p95.
 #[derive(Clone, Copy, Debug)]
-pub struct FanYear {
+pub(crate) struct FanYear {
     pub year: i32,
     pub q: [f64; 7],
 }
 
 /// A fan's data: its years, an observed base point and target thresholds.
 #[derive(Clone, Debug)]
-pub struct Fan {
+pub(crate) struct Fan {
     pub title: String,
     pub unit: String,
     pub years: Vec<FanYear>,
@@ -56,7 +56,7 @@ fn format_value(v: f64, percent: bool) -> String {
 
 /// A fan chart: bands 5-95, 10-90, 25-75, the median, the base point, targets;
 /// `second` overlays another set's median and 5-95 band (for comparisons).
-pub fn fan(fan: &Fan, second: Option<&Fan>, labels: &Labels) -> ChartResult {
+pub(crate) fn fan(fan: &Fan, second: Option<&Fan>, labels: &Labels) -> ChartResult {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, 300)).into_drawing_area();
@@ -171,7 +171,7 @@ pub fn fan(fan: &Fan, second: Option<&Fan>, labels: &Labels) -> ChartResult {
 
 /// One row of a dot-and-whisker chart.
 #[derive(Clone, Debug)]
-pub struct Whisker {
+pub(crate) struct Whisker {
     pub label: String,
     pub value: f64,
     pub low: f64,
@@ -180,7 +180,7 @@ pub struct Whisker {
 
 /// Dots with 95 % whiskers, one row per item, on an axis from `min` to `max`
 /// shown as percentages (target probabilities, or their changes).
-pub fn whiskers(title: &str, rows: &[Whisker], min: f64, max: f64) -> ChartResult {
+pub(crate) fn whiskers(title: &str, rows: &[Whisker], min: f64, max: f64) -> ChartResult {
     let mut svg = String::new();
     let height = 70 + 22 * rows.len() as u32;
     {
@@ -242,7 +242,7 @@ pub fn whiskers(title: &str, rows: &[Whisker], min: f64, max: f64) -> ChartResul
 
 /// A cumulative distribution: `curves` of (x, share of paths ≤ x) with their
 /// names, and the target threshold as a vertical line.
-pub fn cdf(
+pub(crate) fn cdf(
     title: &str,
     curves: &[(String, Vec<(f64, f64)>)],
     threshold: f64,
@@ -312,14 +312,14 @@ pub fn cdf(
 
 /// One tornado bar: the outcome with the parameter at its p10 and at its p90.
 #[derive(Clone, Debug)]
-pub struct TornadoBar {
+pub(crate) struct TornadoBar {
     pub label: String,
     pub at_low: f64,
     pub at_high: f64,
 }
 
 /// A tornado chart around `base`: a bar per parameter, largest first.
-pub fn tornado(title: &str, base: f64, bars: &[TornadoBar], percent: bool) -> ChartResult {
+pub(crate) fn tornado(title: &str, base: f64, bars: &[TornadoBar], percent: bool) -> ChartResult {
     let mut svg = String::new();
     let height = 70 + 26 * bars.len() as u32;
     {

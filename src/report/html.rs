@@ -4,7 +4,7 @@ use super::i18n::{Labels, FONTS};
 use crate::scenario::SourceKind;
 
 /// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -12,7 +12,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// A table; cells are HTML already (escape text first); `numeric[i]` right-aligns column i.
-pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String {
     let mut out = String::from("<table><thead><tr>");
     for h in header {
         out.push_str(&format!("<th>{}</th>", escape(h)));
@@ -35,7 +35,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> String 
 }
 
 /// A chart's SVG in its frame, or the reason it could not be drawn.
-pub fn chart(svg: Result<String, String>) -> String {
+pub(crate) fn chart(svg: Result<String, String>) -> String {
     match svg {
         Ok(svg) => format!("<div class=\"chart\">{svg}</div>\n"),
         Err(reason) => format!("<p class=\"note\">{}</p>\n", escape(&reason)),
@@ -43,7 +43,7 @@ pub fn chart(svg: Result<String, String>) -> String {
 }
 
 /// The whole page.
-pub fn page(labels: &Labels, title: &str, body: &str) -> String {
+pub(crate) fn page(labels: &Labels, title: &str, body: &str) -> String {
     include_str!("template.html")
         .replace("{{LANG}}", labels.html_lang)
         .replace("{{VERSION}}", env!("CARGO_PKG_VERSION"))
@@ -53,7 +53,7 @@ pub fn page(labels: &Labels, title: &str, body: &str) -> String {
 }
 
 /// `seed` or `assumption`, styled.
-pub fn source_kind(kind: SourceKind, labels: &Labels) -> String {
+pub(crate) fn source_kind(kind: SourceKind, labels: &Labels) -> String {
     match kind {
         SourceKind::Seed => format!("<span class=\"seed\">{}</span>", escape(labels.seed_source)),
         SourceKind::Assumption => format!(

@@ -11,11 +11,10 @@ pub enum Lang {
 
 /// The labels of one language.
 #[derive(Debug)]
-pub struct Labels {
+pub(crate) struct Labels {
     pub html_lang: &'static str,
     pub report: &'static str,
     pub comparison_report: &'static str,
-    pub run: &'static str,
     pub paths: &'static str,
     pub seed: &'static str,
     pub threads: &'static str,
@@ -95,7 +94,7 @@ pub struct Labels {
 
 /// A metric's unit as the report shows it: `ratio` and the GDP index's unit
 /// translated, other units (亿元, 台, …) as the scenario writes them.
-pub fn unit_text(unit: &str, l: &Labels) -> String {
+pub(crate) fn unit_text(unit: &str, l: &Labels) -> String {
     if unit == "ratio" {
         return l.ratio_unit.to_string();
     }
@@ -115,7 +114,6 @@ const EN: Labels = Labels {
     html_lang: "en",
     report: "Scenario report",
     comparison_report: "Comparison report",
-    run: "Run",
     paths: "paths",
     seed: "seed",
     threads: "threads",
@@ -195,7 +193,6 @@ const ZH: Labels = Labels {
     html_lang: "zh-CN",
     report: "情景报告",
     comparison_report: "情景对比报告",
-    run: "运行",
     paths: "路径数",
     seed: "随机种子",
     threads: "线程数",
@@ -272,7 +269,7 @@ const ZH: Labels = Labels {
 };
 
 /// The labels of `lang`.
-pub fn labels(lang: Lang) -> &'static Labels {
+pub(crate) fn labels(lang: Lang) -> &'static Labels {
     match lang {
         Lang::En => &EN,
         Lang::Zh => &ZH,
@@ -281,4 +278,4 @@ pub fn labels(lang: Lang) -> &'static Labels {
 
 /// Fonts for SVG and HTML text, Chinese-capable first, with fallbacks found on
 /// common systems.
-pub const FONTS: &str = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei, Noto Sans, DejaVu Sans, Arial, sans-serif";
+pub(crate) const FONTS: &str = "Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, WenQuanYi Micro Hei, Noto Sans, DejaVu Sans, Arial, sans-serif";

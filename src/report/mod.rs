@@ -3,7 +3,7 @@
 //! an Excel workbook; labels in English or Chinese. Charts in [`charts`],
 //! pages in one file each, the template in `template.html`.
 
-pub mod charts;
+pub(crate) mod charts;
 pub mod comparison;
 pub mod html;
 pub mod i18n;

@@ -135,7 +135,7 @@ fn targets_section(summary: &Summary, l: &Labels) -> String {
 }
 
 /// The fan of `metric` from the summary, if it has that metric.
-pub fn fan_of(
+pub(crate) fn fan_of(
     summary: &Summary,
     metric: &str,
     title: &str,
@@ -221,7 +221,7 @@ fn fans_section(summary: &Summary, scenario: &Scenario, l: &Labels) -> String {
 
 /// (x, share ≤ x) points of a metric's distribution: from the per-path values
 /// when there are any, else from the summary's quantiles.
-pub fn cdf_points(metric: &MetricSummary, paths_file: Option<&Path>) -> Vec<(f64, f64)> {
+pub(crate) fn cdf_points(metric: &MetricSummary, paths_file: Option<&Path>) -> Vec<(f64, f64)> {
     if let Some(mut values) =
         paths_file.and_then(|f| read_column(f, &column_name(&metric.metric, metric.year)).ok())
     {

@@ -9,14 +9,14 @@ use nalgebra::DMatrix;
 type Result<T> = std::result::Result<T, ScenarioError>;
 
 /// Longest horizon accepted, in years.
-pub const MAX_HORIZON_YEARS: i32 = 100;
+pub(crate) const MAX_HORIZON_YEARS: i32 = 100;
 /// Tolerance on matrix symmetry and unit diagonals.
 const TOLERANCE: f64 = 1e-6;
 /// Tolerance on the sum of GDP shares (docs/model.md, "GDP and prices").
 const SHARE_TOLERANCE: f64 = 1e-9;
 
 /// All cross-table checks, in the order a reader would fix them.
-pub fn check(s: &Scenario) -> Result<()> {
+pub(crate) fn check(s: &Scenario) -> Result<()> {
     check_horizon(s)?;
     check_shares(s)?;
     check_links(s)?;
@@ -84,7 +84,7 @@ fn node_name(s: &Scenario, index: usize) -> &str {
 /// The dependencies of each node of the link graph (series by position,
 /// `gdp` at the series count, `prices` after it): a series on the nodes it
 /// links to, `gdp` on the series with a share, `prices` on nothing.
-pub fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
+pub(crate) fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
     let gdp = s.series.len();
     let index_of = |name: &str| match name {
         "gdp" => Some(gdp),
@@ -110,7 +110,7 @@ pub fn dependencies(s: &Scenario) -> Vec<Vec<usize>> {
 
 /// Nodes in evaluation order (dependencies first, file order among equals),
 /// or the first cycle found, as node indices.
-pub fn evaluation_order(deps: &[Vec<usize>]) -> std::result::Result<Vec<usize>, Vec<usize>> {
+pub(crate) fn evaluation_order(deps: &[Vec<usize>]) -> std::result::Result<Vec<usize>, Vec<usize>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -224,7 +224,9 @@ fn check_links(s: &Scenario) -> Result<()> {
 /// The nearest valid matrix when the scenario's correlation matrix is square,
 /// names known series, and is not symmetric, unit-diagonal or positive
 /// definite; `None` when it is valid or cannot be repaired (wrong shape or names).
-pub fn repair_correlation(s: &Scenario) -> Option<crate::stats::nearest_correlation::Repair> {
+pub(crate) fn repair_correlation(
+    s: &Scenario,
+) -> Option<crate::stats::nearest_correlation::Repair> {
     let c = s.correlation.as_ref()?;
     let n = c.series.len();
     let known = c
@@ -371,7 +373,7 @@ fn check_force(s: &Scenario) -> Result<()> {
 
 /// Programmes in the order a path evaluates them: each pipeline after the
 /// programme that feeds it, file order among equals; or the first cycle.
-pub fn programme_order(s: &Scenario) -> std::result::Result<Vec<usize>, Vec<usize>> {
+pub(crate) fn programme_order(s: &Scenario) -> std::result::Result<Vec<usize>, Vec<usize>> {
     let deps: Vec<Vec<usize>> = s
         .programmes
         .iter()
@@ -529,7 +531,7 @@ fn check_targets(s: &Scenario) -> Result<()> {
 /// threshold exceeds 1 in absolute value, i.e. a growth target written in
 /// percent (`at_least = 5` for 5 %). A programme's delivery ratio may well
 /// exceed 1 (over-delivery), so it is warned about only above 2.
-pub fn warnings(s: &Scenario) -> Vec<String> {
+pub(crate) fn warnings(s: &Scenario) -> Vec<String> {
     let metrics = catalogue(s);
     let mut out = Vec::new();
     for t in &s.targets {

@@ -34,7 +34,7 @@ pub struct ScenarioError {
 
 impl ScenarioError {
     /// An error at `origin`; `message` names the key and the fix.
-    pub fn new(origin: &Origin, message: impl Into<String>) -> Self {
+    pub(crate) fn new(origin: &Origin, message: impl Into<String>) -> Self {
         ScenarioError {
             origin: origin.clone(),
             message: message.into(),
@@ -55,7 +55,7 @@ impl std::error::Error for ScenarioError {}
 
 /// The known name closest to `unknown` (Levenshtein), if close enough to be a
 /// plausible misspelling.
-pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
     known
         .iter()
         .map(|k| (strsim::levenshtein(unknown, k), *k))
@@ -65,7 +65,7 @@ pub fn nearest<'a>(unknown: &str, known: &[&'a str]) -> Option<&'a str> {
 }
 
 /// "did you mean `x`?" or the list of valid names.
-pub fn suggestion(unknown: &str, known: &[&str]) -> String {
+pub(crate) fn suggestion(unknown: &str, known: &[&str]) -> String {
     match nearest(unknown, known) {
         Some(k) => format!("did you mean `{k}`?"),
         None => format!("valid keys here are {}", quoted_list(known)),
@@ -73,7 +73,7 @@ pub fn suggestion(unknown: &str, known: &[&str]) -> String {
 }
 
 /// `a`, `b` and `c`.
-pub fn quoted_list(names: &[&str]) -> String {
+pub(crate) fn quoted_list(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     match quoted.len() {
         0 => "none".to_string(),
@@ -85,7 +85,7 @@ pub fn quoted_list(names: &[&str]) -> String {
 /// The ASCII character that a full-width form (as typed with a Chinese or
 /// Japanese input method) stands for: `５` → `5`, `．` → `.`, `＝` → `=`, the
 /// ideographic space → a space, `。` → `.`, curly double quotes → `"`.
-pub fn halfwidth(c: char) -> Option<char> {
+pub(crate) fn halfwidth(c: char) -> Option<char> {
     match c {
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0),
         '\u{3000}' => Some(' '),
@@ -99,7 +99,7 @@ pub fn halfwidth(c: char) -> Option<char> {
 /// "full-width digit '５' at line 3; write it as 5" for the first full-width
 /// character of `text` (`place` is "at line 3" or "in the value"), or `None`
 /// when there is none.
-pub fn fullwidth_hint(text: &str, place: &str) -> Option<String> {
+pub(crate) fn fullwidth_hint(text: &str, place: &str) -> Option<String> {
     let chars: Vec<char> = text.chars().collect();
     let start = chars.iter().position(|c| halfwidth(*c).is_some())?;
     let run: Vec<char> = chars[start..]
@@ -131,7 +131,7 @@ pub fn fullwidth_hint(text: &str, place: &str) -> Option<String> {
 
 /// [`fullwidth_hint`] for a line of TOML: only what lies outside double-quoted
 /// strings counts (Chinese punctuation inside a label is fine).
-pub fn fullwidth_hint_outside_strings(line: &str, place: &str) -> Option<String> {
+pub(crate) fn fullwidth_hint_outside_strings(line: &str, place: &str) -> Option<String> {
     let mut outside = String::new();
     let mut quoted = false;
     for c in line.chars() {

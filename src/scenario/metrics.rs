@@ -17,7 +17,7 @@ pub struct MetricDef {
 
 impl MetricDef {
     /// Buffer index of this metric's value in `year` (which must be in `years`).
-    pub fn index(&self, year: i32) -> usize {
+    pub(crate) fn index(&self, year: i32) -> usize {
         self.offset + (year - self.years.start()) as usize
     }
 }
@@ -91,7 +91,7 @@ pub fn catalogue(s: &Scenario) -> Vec<MetricDef> {
 }
 
 /// Number of values one path produces.
-pub fn value_count(metrics: &[MetricDef]) -> usize {
+pub(crate) fn value_count(metrics: &[MetricDef]) -> usize {
     metrics
         .last()
         .map(|m| m.offset + m.years.clone().count())

@@ -6,11 +6,11 @@
 //! unknown keys, wrong types and invalid distributions; [`check`] verifies what
 //! spans several tables (GDP shares, links, correlation, targets).
 
-pub mod check;
+pub(crate) mod check;
 pub mod decode;
-pub mod error;
+pub(crate) mod error;
 pub mod metrics;
-pub mod tree;
+pub(crate) mod tree;
 
 pub use error::{Origin, ScenarioError};
 
@@ -75,7 +75,7 @@ impl Scenario {
     /// the uncertain assumptions that sensitivity analysis varies. Programme
     /// deliveries (a programme's own randomness) and yearly inflation draws are
     /// not parameters.
-    pub fn random_parameters(&self) -> Vec<&Param> {
+    pub(crate) fn random_parameters(&self) -> Vec<&Param> {
         let mut all: Vec<&Param> = Vec::new();
         for x in &self.series {
             all.extend([&x.base, &x.mean_growth, &x.persistence, &x.volatility]);
@@ -100,7 +100,7 @@ impl Scenario {
     }
 
     /// The parameter written at dotted `key` (`series.x.mean_growth`, …), fixed or not.
-    pub fn parameter(&self, key: &str) -> Option<&Param> {
+    pub(crate) fn parameter(&self, key: &str) -> Option<&Param> {
         self.all_parameters().into_iter().find(|p| p.key == key)
     }
 
@@ -133,7 +133,7 @@ impl Scenario {
 
     /// Of several places that together make an error, the first `--set` flag,
     /// else the first in the file the user named, else the first.
-    pub fn most_direct(&self, origins: &[&Origin]) -> Origin {
+    pub(crate) fn most_direct(&self, origins: &[&Origin]) -> Origin {
         let top_path = match &self.file {
             Origin::File { path, .. } => Some(path.clone()),
             _ => None,
@@ -173,7 +173,7 @@ pub enum Sampling {
 
 impl Sampling {
     /// Parses a `run.sampling` / `--sampling` name.
-    pub fn parse(name: &str) -> Option<Self> {
+    pub(crate) fn parse(name: &str) -> Option<Self> {
         match name {
             "random" => Some(Sampling::Random),
             "antithetic" => Some(Sampling::Antithetic),
@@ -184,7 +184,7 @@ impl Sampling {
     }
 
     /// Every method, in the order messages list them.
-    pub const ALL: [Sampling; 4] = [
+    pub(crate) const ALL: [Sampling; 4] = [
         Sampling::Random,
         Sampling::Antithetic,
         Sampling::Lhs,
@@ -221,7 +221,7 @@ pub struct Param {
 
 impl Param {
     /// A fixed value made by the loader (a default).
-    pub fn fixed(key: &str, value: f64) -> Self {
+    pub(crate) fn fixed(key: &str, value: f64) -> Self {
         Param {
             key: key.to_string(),
             dist: Dist::Fixed { value },
@@ -386,7 +386,7 @@ impl Bound {
     }
 
     /// The sign a reader writes: `≥` or `≤`.
-    pub fn symbol(&self) -> &'static str {
+    pub(crate) fn symbol(&self) -> &'static str {
         match self {
             Bound::AtLeast(_) => "≥",
             Bound::AtMost(_) => "≤",
@@ -417,7 +417,7 @@ impl Bound {
 
     /// Whether `value` attains the target (`>=` for at_least, `<=` for at_most).
     #[inline]
-    pub fn is_met(&self, value: f64) -> bool {
+    pub(crate) fn is_met(&self, value: f64) -> bool {
         match *self {
             Bound::AtLeast(t) => value >= t,
             Bound::AtMost(t) => value <= t,
@@ -426,7 +426,7 @@ impl Bound {
 
     /// How far `value` falls short of the threshold (0 when met).
     #[inline]
-    pub fn shortfall(&self, value: f64) -> f64 {
+    pub(crate) fn shortfall(&self, value: f64) -> f64 {
         match *self {
             Bound::AtLeast(t) => (t - value).max(0.0),
             Bound::AtMost(t) => (value - t).max(0.0),
@@ -487,7 +487,7 @@ pub fn load_str(text: &str, name: &str, sets: &[String]) -> Result<Scenario, Sce
 }
 
 /// Types and checks an already merged tree (used to re-run variations of a stored scenario).
-pub fn from_tree(root: tree::Node) -> Result<Scenario, ScenarioError> {
+pub(crate) fn from_tree(root: tree::Node) -> Result<Scenario, ScenarioError> {
     finish(root, &[])
 }
 
@@ -691,7 +691,7 @@ fn relabel_thresholds(
 /// `old` (in percent when `unit` is `ratio`, as "≥ 5 %" for 0.05; or as
 /// written) is replaced, preferring one right after a comparison sign; a
 /// label that shows no such figure gets " (threshold set to ≥ 5.5 % by --set)".
-pub fn relabel(label: &str, old: f64, new: f64, unit: &str, sign: &str) -> String {
+pub(crate) fn relabel(label: &str, old: f64, new: f64, unit: &str, sign: &str) -> String {
     let ratio = unit == metrics::RATIO;
     let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
     // Each figure of the label: byte range, value, and whether a comparison sign precedes it.

@@ -10,14 +10,14 @@ use toml::Spanned;
 
 /// A value with the place it came from.
 #[derive(Clone, Debug)]
-pub struct Node {
+pub(crate) struct Node {
     pub value: Value,
     pub origin: Origin,
 }
 
 /// The TOML value kinds the scenario format uses.
 #[derive(Clone, Debug)]
-pub enum Value {
+pub(crate) enum Value {
     Str(String),
     Int(i64),
     Float(f64),
@@ -30,7 +30,7 @@ pub enum Value {
 
 impl Value {
     /// The kind's name for messages ("a string", "a table", …).
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Value::Str(_) => "a string",
             Value::Int(_) => "an integer",
@@ -45,20 +45,20 @@ impl Value {
 
 /// One `key = value` of a table.
 #[derive(Clone, Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub key: String,
     pub node: Node,
 }
 
 /// A table in file order.
 #[derive(Clone, Debug, Default)]
-pub struct Table {
+pub(crate) struct Table {
     pub entries: Vec<Entry>,
 }
 
 impl Table {
     /// The entry for `key`.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
     }
 
@@ -70,7 +70,7 @@ impl Table {
     }
 
     /// Sets `key`, keeping its position if it exists.
-    pub fn insert(&mut self, key: &str, node: Node) {
+    pub(crate) fn insert(&mut self, key: &str, node: Node) {
         match self.get_mut(key) {
             Some(existing) => *existing = node,
             None => self.entries.push(Entry {
@@ -81,20 +81,20 @@ impl Table {
     }
 
     /// Removes `key`, returning its node.
-    pub fn remove(&mut self, key: &str) -> Option<Node> {
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Node> {
         let index = self.entries.iter().position(|e| e.key == key)?;
         Some(self.entries.remove(index).node)
     }
 
     /// Whether this table spells a single value (`{ value = … }` or `{ dist = … }`)
     /// rather than a group of keys: such a table is replaced whole by `extends`.
-    pub fn is_value_table(&self) -> bool {
+    pub(crate) fn is_value_table(&self) -> bool {
         self.get("dist").is_some() || self.get("value").is_some()
     }
 }
 
 /// Parses `text` (the file `path` as the user named it) into a tree.
-pub fn parse(text: &str, path: &str) -> Result<Node, ScenarioError> {
+pub(crate) fn parse(text: &str, path: &str) -> Result<Node, ScenarioError> {
     let lines = LineIndex::new(text);
     let file: Arc<str> = Arc::from(path);
     let root = DeTable::parse(text).map_err(|e| {
@@ -229,7 +229,7 @@ impl Converter {
 /// winning; a value table (`{ dist = … }`, `{ value = … }`) and any other
 /// value replaced whole; arrays of named tables (`[[target]]`) merged by
 /// `name`, a child entry replacing the parent's of that name, new ones appended.
-pub fn merge(parent: Node, child: Node) -> Node {
+pub(crate) fn merge(parent: Node, child: Node) -> Node {
     match (parent.value, child.value) {
         (Value::Table(mut base), Value::Table(over)) if !over.is_value_table() => {
             for entry in over.entries {
@@ -309,7 +309,7 @@ fn all_named(items: &[Node]) -> bool {
 /// element of an array of named tables is addressed by its `name`
 /// (`target.gdp_growth_2024.at_least`). `VALUE` is read as TOML (a number, a
 /// boolean, a quoted string, an inline table), or else as a bare string.
-pub fn apply_set(root: &mut Node, assignment: &str) -> Result<(), ScenarioError> {
+pub(crate) fn apply_set(root: &mut Node, assignment: &str) -> Result<(), ScenarioError> {
     let origin = Origin::Flag {
         text: Arc::from(assignment),
     };
@@ -417,7 +417,7 @@ fn relabel(node: &mut Node, origin: &Origin) {
 }
 
 /// The tree as TOML text (the resolved scenario a result set stores).
-pub fn to_toml(root: &Node) -> String {
+pub(crate) fn to_toml(root: &Node) -> String {
     let value = to_toml_value(root);
     match value {
         toml::Value::Table(table) => toml::to_string(&table).unwrap_or_default(),

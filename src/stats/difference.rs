@@ -8,7 +8,7 @@ use super::wilson::wilson_interval;
 
 /// Joint outcomes of two yes/no results on the same paths.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct JointCounts {
+pub(crate) struct JointCounts {
     /// Met in both.
     pub both: u64,
     /// Met only in the second (the "other" set).
@@ -20,7 +20,7 @@ pub struct JointCounts {
 }
 
 impl JointCounts {
-    pub fn paths(&self) -> u64 {
+    pub(crate) fn paths(&self) -> u64 {
         self.both + self.only_second + self.only_first + self.neither
     }
 }
@@ -31,7 +31,7 @@ impl JointCounts {
 /// Statistics with Confidence, 2000, p. 52), and with Wilson intervals `(l, u)` of each proportion:
 /// `D - sqrt((p2-l2)² - 2φ(p2-l2)(u1-p1) + (u1-p1)²)` to
 /// `D + sqrt((u2-p2)² - 2φ(u2-p2)(p1-l1) + (p1-l1)²)`.
-pub fn paired_difference_interval(counts: &JointCounts, z: f64) -> (f64, f64) {
+pub(crate) fn paired_difference_interval(counts: &JointCounts, z: f64) -> (f64, f64) {
     let n = counts.paths();
     if n == 0 {
         return (-1.0, 1.0);
@@ -65,7 +65,7 @@ pub fn paired_difference_interval(counts: &JointCounts, z: f64) -> (f64, f64) {
 }
 
 /// 95 % interval of `p_second - p_first` for independent samples (φ = 0).
-pub fn independent_difference_interval(
+pub(crate) fn independent_difference_interval(
     first_met: u64,
     first_n: u64,
     second_met: u64,

@@ -1,18 +1,18 @@
 //! Streaming statistics: what the engine keeps of each metric instead of the
 //! paths themselves, so memory does not grow with the number of paths.
 
-pub mod difference;
-pub mod moments;
-pub mod nearest_correlation;
-pub mod sketch;
-pub mod wilson;
+pub(crate) mod difference;
+pub(crate) mod moments;
+pub(crate) mod nearest_correlation;
+pub(crate) mod sketch;
+pub(crate) mod wilson;
 
-pub use moments::Moments;
-pub use sketch::QuantileSketch;
-pub use wilson::wilson_interval;
+pub(crate) use moments::Moments;
+pub(crate) use sketch::QuantileSketch;
+pub(crate) use wilson::wilson_interval;
 
 /// The quantile levels every result set reports, with their names in `summary.json`.
-pub const QUANTILE_LEVELS: [(&str, f64); 9] = [
+pub(crate) const QUANTILE_LEVELS: [(&str, f64); 9] = [
     ("p1", 0.01),
     ("p5", 0.05),
     ("p10", 0.10),

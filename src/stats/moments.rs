@@ -15,9 +15,10 @@ pub struct Moments {
 }
 
 impl Moments {
+    #[cfg(test)]
     /// Adds one shifted value `d = x - shift`.
     #[inline]
-    pub fn add(&mut self, shifted: f64) {
+    pub(crate) fn add(&mut self, shifted: f64) {
         self.count += 1;
         self.sum += shifted;
         self.sum_squares += shifted * shifted;
@@ -27,7 +28,7 @@ impl Moments {
     /// interleaved lanes (value `i` in lane `i mod 4`, the lanes added at the
     /// end), which keeps them in vector registers; the order is fixed, so the
     /// result depends only on the slice.
-    pub fn add_slice(&mut self, values: &[f64], shift: f64) {
+    pub(crate) fn add_slice(&mut self, values: &[f64], shift: f64) {
         const LANES: usize = 4;
         let mut sum = [0.0; LANES];
         let mut sum_squares = [0.0; LANES];
@@ -50,14 +51,14 @@ impl Moments {
     }
 
     /// Adds another block's sums (call in block order).
-    pub fn merge(&mut self, other: &Moments) {
+    pub(crate) fn merge(&mut self, other: &Moments) {
         self.count += other.count;
         self.sum += other.sum;
         self.sum_squares += other.sum_squares;
     }
 
     /// Sample mean `shift + sum/n`.
-    pub fn mean(&self, shift: f64) -> f64 {
+    pub(crate) fn mean(&self, shift: f64) -> f64 {
         if self.count == 0 {
             return f64::NAN;
         }
@@ -66,7 +67,7 @@ impl Moments {
 
     /// Sample standard deviation with the `n - 1` divisor:
     /// `sqrt((Σd² - (Σd)²/n) / (n - 1))`; 0 for a single path.
-    pub fn sd(&self) -> f64 {
+    pub(crate) fn sd(&self) -> f64 {
         if self.count < 2 {
             return 0.0;
         }
@@ -77,7 +78,7 @@ impl Moments {
     }
 
     /// Standard error of the mean, `sd / sqrt(n)`.
-    pub fn mean_se(&self) -> f64 {
+    pub(crate) fn mean_se(&self) -> f64 {
         if self.count == 0 {
             return 0.0;
         }

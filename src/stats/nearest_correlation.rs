@@ -13,7 +13,7 @@ const EIGENVALUE_FLOOR: f64 = 1e-6;
 
 /// The repaired matrix and how far it moved.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Repair {
+pub(crate) struct Repair {
     pub matrix: DMatrix<f64>,
     /// Largest absolute change of an entry.
     pub largest_change: f64,
@@ -23,7 +23,7 @@ pub struct Repair {
 }
 
 /// The correlation matrix nearest to `a` (symmetrized first).
-pub fn nearest_correlation(a: &DMatrix<f64>) -> Repair {
+pub(crate) fn nearest_correlation(a: &DMatrix<f64>) -> Repair {
     let n = a.nrows();
     let target = (a + a.transpose()) / 2.0;
     let mut y = target.clone();

@@ -2,12 +2,12 @@
 //! the normal approximation it stays inside [0, 1] and behaves at p near 0 or 1.
 
 /// The two-sided 95 % standard normal quantile, Φ⁻¹(0.975).
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub(crate) const Z95: f64 = 1.959_963_984_540_054;
 
 /// Wilson interval for `successes` out of `trials` at normal quantile `z`:
 /// `(p + z²/2n ± z sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n)` with `p = successes/trials`.
 /// Returns `(0, 1)` when there are no trials.
-pub fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
+pub(crate) fn wilson_interval(successes: u64, trials: u64, z: f64) -> (f64, f64) {
     if trials == 0 {
         return (0.0, 1.0);
     }

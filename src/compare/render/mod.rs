@@ -17,7 +17,7 @@ pub fn json(comparison: &Comparison) -> String {
 }
 
 /// "paired (same seed 2024 and 200000 paths)" or "independent samples (why)".
-pub fn method_text(set: &SetComparison) -> String {
+pub(crate) fn method_text(set: &SetComparison) -> String {
     match set.method {
         Method::Paired => format!(
             "paired path by path (same seed {}, {} paths, {} sampling)",

@@ -7,7 +7,7 @@ pub use crate::format::aligned;
 use crate::output::table::terminal_safe;
 
 /// Metrics shown per set in the terminal (all are in the other formats).
-pub const METRICS_SHOWN: usize = 12;
+pub(crate) const METRICS_SHOWN: usize = 12;
 
 /// The whole comparison as text.
 pub fn table(comparison: &Comparison) -> String {

@@ -16,7 +16,7 @@ use joint::*;
 use param::*;
 use plan::*;
 use read::*;
-pub use read::{name_problem, NameKind};
+pub(crate) use read::{name_problem, NameKind};
 use series::*;
 
 type Result<T> = std::result::Result<T, ScenarioError>;
@@ -44,10 +44,10 @@ const SCENARIO_KEYS: &[&str] = &[
 const RUN_KEYS: &[&str] = &["paths", "seed", "sampling"];
 const PRICES_KEYS: &[&str] = &["inflation"];
 /// Default `[run]` when a scenario gives none.
-pub const DEFAULT_PATHS: u64 = 100_000;
-pub const DEFAULT_SEED: u64 = 2024;
+pub(crate) const DEFAULT_PATHS: u64 = 100_000;
+pub(crate) const DEFAULT_SEED: u64 = 2024;
 /// Types the whole tree.
-pub fn decode(root: &Node) -> Result<Scenario> {
+pub(crate) fn decode(root: &Node) -> Result<Scenario> {
     let top = table_of(root, "the scenario file")?;
     check_keys(top, TOP_KEYS, "")?;
     let meta = required_table(top, "scenario", "", &root.origin)?;

@@ -20,7 +20,7 @@ pub(super) fn param(
 }
 
 /// A number, `{ value, source }` or `{ dist, …, source }`, checked against `range`.
-pub fn param_from_node(
+pub(crate) fn param_from_node(
     node: &Node,
     key: &str,
     range: Interval,

@@ -208,7 +208,7 @@ pub(super) fn year_of(node: &Node, key: &str) -> Result<i32> {
 /// names may not use `-` (they appear in dotted keys and metric names), and
 /// series and programme names may not take a reserved metric prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NameKind {
+pub(crate) enum NameKind {
     Scenario,
     Series,
     Programme,
@@ -218,7 +218,7 @@ pub enum NameKind {
 /// What is wrong with `name` as a name of `kind`, if anything, as the part of
 /// a message after the key: "the name `a b` must start with a lowercase
 /// letter and use only a-z, 0-9 and _".
-pub fn name_problem(name: &str, kind: NameKind) -> Option<String> {
+pub(crate) fn name_problem(name: &str, kind: NameKind) -> Option<String> {
     let dash = kind == NameKind::Scenario;
     let allowed = if dash {
         "a-z, 0-9, _ and -"
@@ -273,23 +273,23 @@ pub(super) const RESERVED_NAMES: &[&str] = &["gdp", "prices", "regime"];
 
 /// Valid ranges of the parameters (docs/model.md, "Parameter uncertainty"); growth-like parameters are
 /// unbounded here and clamped at run time (counted in `diagnostics`).
-pub mod range {
+pub(crate) mod range {
     use crate::dist::Interval;
     /// Levels and planned quantities: positive, and below 10^12 so that a
     /// century of growth stays a finite number.
-    pub fn positive() -> Interval {
+    pub(crate) fn positive() -> Interval {
         Interval::open_closed(0.0, 1e12)
     }
-    pub fn non_negative() -> Interval {
+    pub(crate) fn non_negative() -> Interval {
         Interval::closed(0.0, f64::INFINITY)
     }
-    pub fn persistence() -> Interval {
+    pub(crate) fn persistence() -> Interval {
         Interval::closed_open(0.0, 1.0)
     }
-    pub fn probability() -> Interval {
+    pub(crate) fn probability() -> Interval {
         Interval::closed(0.0, 1.0)
     }
-    pub fn downturn_effect() -> Interval {
+    pub(crate) fn downturn_effect() -> Interval {
         Interval::closed(-1.0, f64::INFINITY)
     }
 }

@@ -239,7 +239,7 @@ impl Default for QuantileSketch {
 
 impl QuantileSketch {
     /// An empty sketch.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         QuantileSketch {
             binade_of: vec![0; BINADES],
             binades: Vec::new(),
@@ -254,24 +254,25 @@ impl QuantileSketch {
     }
 
     /// Number of values added.
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.count
     }
 
     /// Smallest value added (+inf when empty).
-    pub fn min(&self) -> f64 {
+    pub(crate) fn min(&self) -> f64 {
         self.min
     }
 
     /// Largest value added (-inf when empty).
-    pub fn max(&self) -> f64 {
+    pub(crate) fn max(&self) -> f64 {
         self.max
     }
 
+    #[cfg(test)]
     /// Adds a finite value. Non-finite values are a bug upstream and are ignored
     /// (the model never produces them; debug builds assert).
     #[inline]
-    pub fn add(&mut self, value: f64) {
+    pub(crate) fn add(&mut self, value: f64) {
         debug_assert!(value.is_finite(), "non-finite value in a sketch");
         if !value.is_finite() {
             return;
@@ -298,7 +299,7 @@ impl QuantileSketch {
 
     /// Adds many finite values; faster than [`add`](Self::add) one by one
     /// (the count, minimum and maximum are updated once).
-    pub fn add_all(&mut self, values: &[f64]) {
+    pub(crate) fn add_all(&mut self, values: &[f64]) {
         debug_assert!(
             values.iter().all(|v| v.is_finite()),
             "non-finite value in a sketch"
@@ -336,7 +337,7 @@ impl QuantileSketch {
     /// later batch opens a new one).
     /// Nothing a query returns changes; call it when the adding is done, so
     /// that queries and merges need not work on a settled copy.
-    pub fn settle(&mut self) {
+    pub(crate) fn settle(&mut self) {
         let window = std::mem::take(&mut self.window);
         for (first, low, carries) in window.sides() {
             // A side runs through consecutive buckets: upwards for positive
@@ -400,7 +401,7 @@ impl QuantileSketch {
     }
 
     /// Adds all counts of `other` (exact; order-independent).
-    pub fn merge(&mut self, other: &QuantileSketch) {
+    pub(crate) fn merge(&mut self, other: &QuantileSketch) {
         self.count += other.count;
         self.zeros += other.zeros;
         self.min = self.min.min(other.min);
@@ -486,7 +487,7 @@ impl QuantileSketch {
 
     /// Type-7 sample quantiles at the given levels (each in [0, 1], ascending).
     /// Returns NaN for each level when the sketch is empty.
-    pub fn quantiles(&self, levels: &[f64]) -> Vec<f64> {
+    pub(crate) fn quantiles(&self, levels: &[f64]) -> Vec<f64> {
         if self.count == 0 {
             return vec![f64::NAN; levels.len()];
         }
@@ -549,14 +550,14 @@ impl QuantileSketch {
     }
 
     /// Exact zeros counted.
-    pub fn zeros(&self) -> u64 {
+    pub(crate) fn zeros(&self) -> u64 {
         self.zeros
     }
 
     /// Every non-empty bucket as (key, count): the top 25 bits of its values
     /// and how many fell in it. With [`from_parts`](Self::from_parts), the
     /// sketch's exact serialized form.
-    pub fn buckets(&self) -> Vec<(u32, u64)> {
+    pub(crate) fn buckets(&self) -> Vec<(u32, u64)> {
         let settled = self.settled();
         let this = settled.as_ref();
         let mut out = Vec::new();
@@ -584,7 +585,13 @@ impl QuantileSketch {
     }
 
     /// Rebuilds a sketch from its parts (see [`buckets`](Self::buckets)).
-    pub fn from_parts(count: u64, zeros: u64, min: f64, max: f64, buckets: &[(u32, u64)]) -> Self {
+    pub(crate) fn from_parts(
+        count: u64,
+        zeros: u64,
+        min: f64,
+        max: f64,
+        buckets: &[(u32, u64)],
+    ) -> Self {
         let mut sketch = QuantileSketch::new();
         sketch.count = count;
         sketch.zeros = zeros;
@@ -596,20 +603,6 @@ impl QuantileSketch {
             sketch.page_mut(bits).add(bucket, n);
         }
         sketch
-    }
-
-    /// Bytes held by the counters (for the memory figures in the docs).
-    pub fn heap_bytes(&self) -> usize {
-        self.binade_of.len() * 4
-            + self.window.heap_bytes()
-            + self.binades.len() * PAGES_PER_BINADE * 4
-            + self
-                .pages
-                .iter()
-                .map(|p| {
-                    std::mem::size_of::<Page>() + p.carries.as_ref().map_or(0, |_| PAGE_SIZE * 4)
-                })
-                .sum::<usize>()
     }
 }
 

@@ -9,17 +9,17 @@
 
 /// Widest range on each side, in buckets: 2^16 buckets span 8 binades (values
 /// from `x` to `256 x`).
-pub const SIDE_BUCKETS: u32 = 1 << 16;
+pub(crate) const SIDE_BUCKETS: u32 = 1 << 16;
 /// Least number of a batch's values on one side of zero for that side to get a range.
 const SIDE_SAMPLE: usize = 64;
 /// Ordered keys of -0.0 and +0.0 (their buckets also hold the subnormals
 /// nearest zero); no range covers them, so exact zeros stay apart.
-pub const NEGATIVE_ZERO_KEY: u32 = (1 << 24) - 1;
-pub const POSITIVE_ZERO_KEY: u32 = 1 << 24;
+pub(crate) const NEGATIVE_ZERO_KEY: u32 = (1 << 24) - 1;
+pub(crate) const POSITIVE_ZERO_KEY: u32 = 1 << 24;
 
 /// Dense counters over at most one range of ordered bucket keys per sign.
 #[derive(Clone, Debug, Default)]
-pub struct Window {
+pub(crate) struct Window {
     /// For each side (0: negative values, 1: positive values): the ordered key
     /// of its first bucket, its number of buckets and where its counters start.
     first: [u32; 2],
@@ -34,20 +34,15 @@ pub struct Window {
 
 impl Window {
     /// Whether the ranges are still to be chosen (see [`open`](Self::open)).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.low.is_empty()
-    }
-
-    /// Bytes held by the counters.
-    pub fn heap_bytes(&self) -> usize {
-        self.low.len() + self.carries.len() * 4
     }
 
     /// Chooses the ranges from a batch of ordered keys (sorted here): on each
     /// side of zero with enough of them, the range of at most [`SIDE_BUCKETS`]
     /// buckets that holds the most keys, widened by half its span on each side
     /// (within the limit) for the values still to come.
-    pub fn open(keys: &mut [u32]) -> Window {
+    pub(crate) fn open(keys: &mut [u32]) -> Window {
         keys.sort_unstable();
         let split = keys.partition_point(|&k| k <= NEGATIVE_ZERO_KEY);
         let (negative, positive) = keys.split_at(split);
@@ -76,10 +71,11 @@ impl Window {
         window
     }
 
+    #[cfg(test)]
     /// Counts the value of ordered key `key` if it is in range; returns
     /// whether it was.
     #[inline(always)]
-    pub fn add(&mut self, key: u32) -> bool {
+    pub(crate) fn add(&mut self, key: u32) -> bool {
         let side = (key >> 24) as usize & 1;
         let local = key.wrapping_sub(self.first[side]);
         if local >= self.len[side] {
@@ -102,7 +98,7 @@ impl Window {
     /// Two passes: the counter index of every value first (branch-free, in
     /// vector registers; out-of-range values point at a spare counter past the
     /// end), then the increments.
-    pub fn add_all(&mut self, values: &[f64], outside: &mut Vec<u32>) {
+    pub(crate) fn add_all(&mut self, values: &[f64], outside: &mut Vec<u32>) {
         if self.low.is_empty() {
             outside.extend(0..values.len() as u32);
             return;
@@ -145,7 +141,7 @@ impl Window {
 
     /// Each side's range as (ordered key of its first bucket, its 8-bit
     /// counters, their carries if any counter ever wrapped).
-    pub fn sides(&self) -> impl Iterator<Item = (u32, &[u8], Option<&[u32]>)> + '_ {
+    pub(crate) fn sides(&self) -> impl Iterator<Item = (u32, &[u8], Option<&[u32]>)> + '_ {
         (0..2).filter(|&side| self.len[side] > 0).map(move |side| {
             let start = self.offset[side] as usize;
             let end = start + self.len[side] as usize;
@@ -157,7 +153,7 @@ impl Window {
     /// Calls `visit` with every non-empty bucket as (ordered key, count), in
     /// key order.
     #[cfg(test)]
-    pub fn for_each_count(&self, mut visit: impl FnMut(u32, u64)) {
+    pub(crate) fn for_each_count(&self, mut visit: impl FnMut(u32, u64)) {
         let carried = !self.carries.is_empty();
         for side in 0..2 {
             let offset = self.offset[side] as usize;
@@ -185,13 +181,13 @@ impl Window {
     }
 
     /// Whether every counter is zero.
-    pub fn is_clear(&self) -> bool {
+    pub(crate) fn is_clear(&self) -> bool {
         self.low.iter().all(|&c| c == 0) && self.carries.iter().all(|&c| c == 0)
     }
 
     /// The ranges, as (first ordered key, buckets) per side (for tests).
     #[cfg(test)]
-    pub fn ranges(&self) -> [(u32, u32); 2] {
+    pub(crate) fn ranges(&self) -> [(u32, u32); 2] {
         [(self.first[0], self.len[0]), (self.first[1], self.len[1])]
     }
 }
