@@ -55,12 +55,7 @@ fn an_existing_result_set_is_kept_without_force() {
     assert_eq!(first.status.code(), Some(0));
     let before = fs::read_to_string(work.path().join("set/summary.json")).unwrap();
     let second = xuhui(work.path(), &["run", "--paths", "600", "--out", "set"]);
-    assert_eq!(second.status.code(), Some(2));
-    assert!(
-        stderr(&second).contains("set already exists; pass --force"),
-        "{}",
-        stderr(&second)
-    );
+    common::assert_refused(&second, "set already exists; pass --force");
     assert_eq!(
         before,
         fs::read_to_string(work.path().join("set/summary.json")).unwrap()
@@ -245,12 +240,7 @@ fn sampling_flag_sets_the_method() {
         work.path(),
         &["run", "--paths", "500", "--sampling", "qmc", "--out", "q"],
     );
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(
-        stderr(&bad).contains("`qmc` is not a sampling method"),
-        "{}",
-        stderr(&bad)
-    );
+    common::assert_refused(&bad, "`qmc` is not a sampling method");
 }
 
 /// `--force` replaces only what the tool wrote: for every command that
@@ -354,11 +344,7 @@ fn force_never_replaces_a_folder_the_tool_did_not_write() {
             "{args:?}: {}",
             stderr(&output)
         );
-        assert!(
-            stderr(&output).contains("the current folder"),
-            "{}",
-            stderr(&output)
-        );
+        common::assert_contains(&stderr(&output), "the current folder");
     }
     // report --out never overwrites a file of the user's.
     fs::write(dir.join("notes.html"), b"<p>my notes</p>").unwrap();
@@ -426,16 +412,8 @@ fn a_precision_run_says_what_happened() {
         .as_u64()
         .unwrap();
     assert!(needed > 50_000_000, "{needed}");
-    assert!(
-        stderr(&output).contains("goal not reached"),
-        "{}",
-        stderr(&output)
-    );
-    assert!(
-        stderr(&output).contains("needs about"),
-        "{}",
-        stderr(&output)
-    );
+    common::assert_contains(&stderr(&output), "goal not reached");
+    common::assert_contains(&stderr(&output), "needs about");
     assert!(stdout(&output).starts_with("precision run: goal not reached"));
     let output = xuhui(work.path(), &["run", "--precision", "0.01", "--out", "q"]);
     assert!(
@@ -948,10 +926,9 @@ fn calibrate_refuses_percentages_bad_names_and_degenerate_histories() {
         ],
     );
     assert_eq!(clamped.status.code(), Some(0), "{}", stderr(&clamped));
-    assert!(
-        stdout(&clamped).contains("Note: the fitted persistence -0.931 is below 0"),
-        "{}",
-        stdout(&clamped)
+    common::assert_contains(
+        &stdout(&clamped),
+        "Note: the fitted persistence -0.931 is below 0",
     );
 }
 
@@ -998,10 +975,6 @@ fn goal_seek_on_an_assumption_that_does_not_move_the_target_says_so() {
         ],
     );
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(
-        stderr(&output).contains("does not move `rental_housing`"),
-        "{}",
-        stderr(&output)
-    );
+    common::assert_contains(&stderr(&output), "does not move `rental_housing`");
     assert!(entries(work.path()).is_empty());
 }

@@ -56,3 +56,14 @@ pub fn entries(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Asserts that `output` is a refusal (exit 2) whose message contains `needle`.
+pub fn assert_refused(output: &Output, needle: &str) {
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(output));
+    assert_contains(&stderr(output), needle);
+}
+
+/// Asserts that `text` contains `needle`, showing `text` when it does not.
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
