@@ -26,9 +26,11 @@ pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod serve;
 pub mod shard;
 pub mod stats;
 pub mod summary;
+pub mod whatif;
 
 use engine::RunConfig;
 pub use error::Error;

@@ -313,7 +313,7 @@ fn run_until_precise(
         let blocks = done / engine::BLOCK_PATHS..paths.div_ceil(engine::BLOCK_PATHS);
         let round_sink = sink.as_mut().map(|s| &mut **s as &mut dyn PathSink);
         let (found, used) = engine::run_blocks(
-            model, &round, blocks, &shift, kept, round_sink, progress, &mut fold,
+            model, &round, blocks, &shift, kept, round_sink, progress, None, &mut fold,
         )?;
         threads = used;
         let c: &engine::CountState = match counts.as_mut() {

@@ -102,6 +102,7 @@ pub fn run_shard(
         &indices,
         sink,
         None,
+        None,
         &mut keep_block,
     )
     .map_err(|e| match e {

@@ -10,6 +10,7 @@ mod init;
 mod report;
 mod run;
 mod sensitivity;
+mod serve;
 mod sweep;
 mod validate;
 
@@ -53,6 +54,8 @@ pub enum Command {
     Merge(MergeArgs),
     /// What a scenario holds: series, programmes, targets, metrics and every uncertain input with its source.
     Describe(DescribeArgs),
+    /// A what-if page on the live engine: move an assumption, see every target's paired change.
+    Serve(ServeArgs),
     /// Write a new scenario file that extends the shipped baseline, with commented examples.
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -74,6 +77,30 @@ pub struct DescribeArgs {
     /// Print the scenario's TOML (the embedded baseline's text without a file; a file's resolved form with one).
     #[arg(long)]
     pub toml: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Scenario file (TOML). Without it, the embedded baseline.
+    pub scenario: Option<PathBuf>,
+    /// Port to listen on (0: any free port, printed on start).
+    #[arg(long, default_value_t = 8484)]
+    pub port: u16,
+    /// Address to listen on. Anything but a loopback address exposes the engine and the save folder to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Open the page in the default browser.
+    #[arg(long)]
+    pub open: bool,
+    /// The only folder "save as scenario" writes into.
+    #[arg(long, default_value = "scenarios")]
+    pub save_dir: PathBuf,
+    /// Most paths one request may ask for.
+    #[arg(long, default_value_t = 2_000_000, value_parser = clap::value_parser!(u64).range(1..=MAX_PATHS))]
+    pub max_paths: u64,
+    /// Replace an invalid correlation matrix by the nearest valid one (as `run --repair-correlation`).
+    #[arg(long)]
+    pub repair_correlation: bool,
 }
 
 #[derive(Debug, Args)]
@@ -527,6 +554,7 @@ pub fn main() -> i32 {
         Some(Command::Merge(args)) => run::merge(&args),
         Some(Command::Describe(args)) => describe::describe(&args),
         Some(Command::Init(args)) => init::init(&args),
+        Some(Command::Serve(args)) => serve::serve(&args),
         Some(Command::Completions(args)) => completions(&args),
         Some(Command::Manpage) => manpage(),
     };

@@ -112,7 +112,14 @@ pub enum EngineError {
     },
     #[error("interrupted")]
     Interrupted,
+    /// The caller's cancel check said stop (a newer what-if request).
+    #[error("cancelled")]
+    Cancelled,
 }
+
+/// Asked before each block and after each wave: `true` stops the run with
+/// [`EngineError::Cancelled`] (blocks already started finish first).
+pub(crate) type Cancel<'a> = &'a (dyn Fn() -> bool + Sync);
 
 /// Receives chosen metric values of every path, in path order, one block at a
 /// time (the per-path outcomes a result set keeps).
@@ -152,13 +159,25 @@ pub(crate) fn run_keeping(
     sink: Option<&mut dyn PathSink>,
     progress: Option<Progress<'_>>,
 ) -> Result<RunTotals, EngineError> {
+    run_cancellable(model, config, kept, sink, progress, None)
+}
+
+/// [`run_keeping`] that also stops when `cancel` says so.
+pub(crate) fn run_cancellable(
+    model: &Model,
+    config: &RunConfig,
+    kept: &[usize],
+    sink: Option<&mut dyn PathSink>,
+    progress: Option<Progress<'_>>,
+    cancel: Option<Cancel<'_>>,
+) -> Result<RunTotals, EngineError> {
     let started = Instant::now();
     let shift = pilot_shift(model, config.seed);
     let mut sums = BlockSums::new(model);
     let mut fold = |_block: u64, block_sums: BlockSums| sums.absorb_block(&block_sums);
     let blocks = 0..block_count(config.paths)?;
     let (counts, threads) = run_blocks(
-        model, config, blocks, &shift, kept, sink, progress, &mut fold,
+        model, config, blocks, &shift, kept, sink, progress, cancel, &mut fold,
     )?;
     Ok(RunTotals::new(
         model,
@@ -201,8 +220,10 @@ pub(crate) fn run_blocks(
     kept: &[usize],
     mut sink: Option<&mut dyn PathSink>,
     progress: Option<Progress<'_>>,
+    cancel: Option<Cancel<'_>>,
     on_block: &mut (dyn FnMut(u64, BlockSums) + Send),
 ) -> Result<(CountState, usize), EngineError> {
+    let cancelled = || cancel.is_some_and(|c| c());
     let least = least_paths(model.sampling);
     if config.paths < least {
         return Err(EngineError::DesignPaths {
@@ -232,6 +253,9 @@ pub(crate) fn run_blocks(
             let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
                 .into_par_iter()
                 .map(|block| {
+                    if cancelled() {
+                        return (BlockSums::new(model), Vec::new());
+                    }
                     let index = rayon::current_thread_index().unwrap_or(0) % workers.len();
                     let mut slot = workers[index]
                         .0
@@ -245,6 +269,9 @@ pub(crate) fn run_blocks(
                     worker.run_block(model, &target_years, config.seed, first..last, shift, kept)
                 })
                 .collect();
+            if cancelled() {
+                return Err(EngineError::Cancelled);
+            }
             for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
                 on_block(block, block_sums);
                 if let Some(sink) = sink.as_mut() {
