@@ -87,7 +87,8 @@ pub fn save(
     })?;
     let file = dir.join(format!("{name}.toml"));
     if let Ok(meta) = std::fs::symlink_metadata(&file) {
-        let ours = meta.file_type().is_file() && first_line(&file).as_deref() == Some(MARKER);
+        let ours = meta.file_type().is_file()
+            && first_line(&file).is_some_and(|line| line.starts_with(MARKER));
         if !ours {
             return Err(Error::Input(format!(
                 "{} exists and was not written by this page; choose another name",
@@ -154,8 +155,16 @@ fn check_and_place(
         crate::simulate(changed, &check)?,
         crate::simulate(&saved, &check)?,
     );
+    // The figures, not the notes: a changed target's source is the page's now.
     let numbers = |s: &crate::summary::Summary| {
-        serde_json::to_string(&(&s.targets, &s.metrics, &s.targets_met)).unwrap_or_default()
+        let mut targets = serde_json::to_value(&s.targets).unwrap_or_default();
+        for target in targets.as_array_mut().into_iter().flatten() {
+            if let Some(t) = target.as_object_mut() {
+                t.remove("source");
+                t.remove("source_kind");
+            }
+        }
+        serde_json::to_string(&(targets, &s.metrics, &s.targets_met)).unwrap_or_default()
     };
     if numbers(&a) != numbers(&b) {
         return Err(Error::Input(

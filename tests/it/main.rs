@@ -7,7 +7,7 @@
 //! - `reproducibility` and `shards`: the same figures on any thread count and
 //!   shard split, and common random numbers;
 //! - `cli`, `compare`, `report`, `browser`, `signals`: the commands as a user
-//!   runs them;
+//!   runs them; `serve`: the what-if server's API and its page in Chromium;
 //! - `bad_scenarios` and `fuzz_corpus`: bad input gets one clear sentence;
 //! - `properties`: random valid scenarios keep the invariants;
 //! - `value_stability`: a few baseline figures pinned to the bit.
@@ -24,6 +24,7 @@ mod fuzz_corpus;
 mod properties;
 mod report;
 mod reproducibility;
+mod serve;
 mod shards;
 mod signals;
 mod value_stability;
