@@ -25,7 +25,45 @@ pub enum FastInverse {
     /// The distribution's own quantile function (closed form).
     Exact(Dist),
     /// Tabulated quantiles `Q(i / CELLS)`, and the distribution for the ends.
-    Table { levels: Vec<f64>, dist: Dist },
+    /// The levels are shared: a table depends only on the distribution, and
+    /// tabulating one costs about 6 ms (4097 Beta quantiles), so the tables
+    /// of recent distributions are kept ([`TABLE_CACHE`]) for the many runs
+    /// of a study or a what-if session that leave most inputs as they are.
+    Table {
+        levels: std::sync::Arc<[f64]>,
+        dist: Dist,
+    },
+}
+
+/// Tables kept for reuse, most recent last.
+const TABLE_CACHE: usize = 64;
+
+type Tables = Vec<(String, std::sync::Arc<[f64]>)>;
+
+/// The levels `Q(i / CELLS)` of `dist`, from the cache when it was tabulated
+/// lately. The key is the distribution's parameters written out in full
+/// (`{:?}` of an `f64` is its shortest exact form), so a hit is the same
+/// distribution and the same levels, bit for bit.
+fn tabulated(dist: &Dist) -> std::sync::Arc<[f64]> {
+    static CACHE: std::sync::Mutex<Tables> = std::sync::Mutex::new(Vec::new());
+    let key = format!("{dist:?}");
+    let lock = || {
+        CACHE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    };
+    if let Some((_, levels)) = lock().iter().find(|(k, _)| *k == key) {
+        return levels.clone();
+    }
+    let levels: std::sync::Arc<[f64]> = (0..=CELLS)
+        .map(|i| dist.quantile(i as f64 / CELLS as f64))
+        .collect();
+    let mut cache = lock();
+    if cache.len() >= TABLE_CACHE {
+        cache.remove(0);
+    }
+    cache.push((key, levels.clone()));
+    levels
 }
 
 /// Whether `dist.quantile` is a cheap closed form.
@@ -48,11 +86,8 @@ impl FastInverse {
         if has_closed_form(dist) {
             return FastInverse::Exact(dist.clone());
         }
-        let levels = (0..=CELLS)
-            .map(|i| dist.quantile(i as f64 / CELLS as f64))
-            .collect();
         FastInverse::Table {
-            levels,
+            levels: tabulated(dist),
             dist: dist.clone(),
         }
     }
