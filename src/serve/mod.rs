@@ -152,6 +152,9 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// An answer that refuses the request (boxed: a response is large).
+type Refused = Box<Response>;
+
 fn page(body: &'static str, kind: &'static str) -> Response {
     (
         [
@@ -193,7 +196,7 @@ fn request<T: serde::de::DeserializeOwned>(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<T, Response> {
+) -> Result<T, Refused> {
     check_host(state, headers)?;
     let json_type = headers
         .get(header::CONTENT_TYPE)
@@ -204,33 +207,33 @@ fn request<T: serde::de::DeserializeOwned>(
                 .starts_with("application/json")
         });
     if !json_type {
-        return Err(refuse(
+        return Err(Box::new(refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the request as JSON, with the header Content-Type: application/json",
             None,
-        ));
+        )));
     }
     let body = body.map_err(|e| {
-        refuse(
+        Box::new(refuse(
             e.status(),
             &format!(
                 "the request body cannot be read ({e}); bodies are at most {MAX_BODY_BYTES} bytes"
             ),
             None,
-        )
+        ))
     })?;
     serde_json::from_slice(&body).map_err(|e| {
-        refuse(
+        Box::new(refuse(
             StatusCode::BAD_REQUEST,
             &format!("the request body is not the JSON expected: {e}; send e.g. {{\"paths\": 50000, \"seed\": 2024, \"set\": {{\"regime.downturn_probability\": 0.2}}}}"),
             None,
-        )
+        ))
     })
 }
 
 /// On a loopback address, a `Host` that is not a loopback name is a page of
 /// another site reaching us through DNS rebinding.
-fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Refused> {
     if !state.loopback {
         return Ok(());
     }
@@ -245,11 +248,11 @@ fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
     if matches!(name, "127.0.0.1" | "localhost" | "[::1]" | "") {
         Ok(())
     } else {
-        Err(refuse(
+        Err(Box::new(refuse(
             StatusCode::FORBIDDEN,
             &format!("requests must name this machine (localhost or 127.0.0.1), not `{host}`"),
             None,
-        ))
+        )))
     }
 }
 
@@ -257,7 +260,7 @@ fn check_host(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
 async fn engine_work<T: Send + 'static>(
     state: &Arc<AppState>,
     work: impl FnOnce(&AppState) -> T + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, Refused> {
     /// Counts a run waiting or running, also when the client goes away
     /// and the handler is dropped.
     struct Waiting(Arc<AppState>);
@@ -269,11 +272,11 @@ async fn engine_work<T: Send + 'static>(
     let previously = state.waiting.fetch_add(1, Ordering::SeqCst);
     let waiting = Waiting(state.clone());
     if previously >= MAX_WAITING + CONCURRENT_RUNS {
-        return Err(refuse(
+        return Err(Box::new(refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "busy: too many runs are waiting; try again in a moment",
             Some("busy"),
-        ));
+        )));
     }
     let permit = state.runs.clone().acquire_owned().await;
     let shared = state.clone();
@@ -286,11 +289,11 @@ async fn engine_work<T: Send + 'static>(
     })
     .await;
     answer.map_err(|e| {
-        refuse(
+        Box::new(refuse(
             StatusCode::INTERNAL_SERVER_ERROR,
             &format!("internal error: {e}"),
             None,
-        )
+        ))
     })
 }
 
@@ -310,12 +313,12 @@ async fn run(
 ) -> Response {
     let req: RunRequest = match request(&state, &headers, body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match engine_work(&state, move |s| s.session.run(&req).map(|o| o.summary)).await {
         Ok(Ok(summary)) => json(&summary),
         Ok(Err(e)) => what_if_error(&e),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -326,12 +329,12 @@ async fn what_if(
 ) -> Response {
     let req: RunRequest = match request(&state, &headers, body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match engine_work(&state, move |s| s.session.what_if(&req)).await {
         Ok(Ok(answer)) => json(&answer),
         Ok(Err(e)) => what_if_error(&e),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -368,7 +371,7 @@ struct TargetInfo<'a> {
 
 async fn scenario_info(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Err(response) = check_host(&state, &headers) {
-        return response;
+        return *response;
     }
     let s = state.session.scenario();
     json(&ScenarioInfo {
@@ -421,7 +424,7 @@ async fn tornado_of(
 ) -> Response {
     let req: TornadoRequest = match request(&state, &headers, body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let work = move |s: &AppState| -> Result<serde_json::Value, Error> {
         let paths = req.paths.unwrap_or(TORNADO_PATHS);
@@ -467,7 +470,7 @@ async fn tornado_of(
     match engine_work(&state, work).await {
         Ok(Ok(answer)) => json(&answer),
         Ok(Err(e)) => error_response(&e),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -478,7 +481,7 @@ async fn save_scenario(
 ) -> Response {
     let req: SaveRequest = match request(&state, &headers, body) {
         Ok(r) => r,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let work = move |s: &AppState| save::save(&s.session, &s.save_dir, &req, &save::today());
     match engine_work(&state, work).await {
@@ -487,6 +490,6 @@ async fn save_scenario(
             refuse(StatusCode::CONFLICT, &message, Some("exists"))
         }
         Ok(Err(SaveError::Failed(e))) => error_response(&e),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }

@@ -186,7 +186,7 @@ pub struct Session {
     options: LoadOptions,
     loaded: Scenario,
     limits: Limits,
-    bases: Mutex<Vec<((u64, u64), Arc<Outcome>)>>,
+    bases: Mutex<Vec<BaseRun>>,
     channels: Channels,
 }
 
@@ -369,6 +369,9 @@ struct Cancel {
 }
 
 type Channels = Arc<Mutex<HashMap<String, u64>>>;
+
+/// The loaded scenario's run at (paths, seed).
+type BaseRun = ((u64, u64), Arc<Outcome>);
 
 impl Cancel {
     fn never() -> Self {

@@ -152,6 +152,9 @@ fn floats(value: &Value) -> Value {
     }
 }
 
+/// Paths, seed and overrides of one request.
+type Change = (u64, u64, Vec<(&'static str, Value)>);
+
 #[test]
 fn api_run_equals_run_with_set_to_the_bit() {
     let dir = tempfile::tempdir().unwrap();
@@ -160,7 +163,7 @@ fn api_run_equals_run_with_set_to_the_bit() {
         dir.path(),
         &[scenario.to_str().unwrap(), "--save-dir", "saved"],
     );
-    let changes: [(u64, u64, Vec<(&str, Value)>); 3] = [
+    let changes: [Change; 3] = [
         (
             20_000,
             7,
