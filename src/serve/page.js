@@ -383,7 +383,7 @@ function renderFans(s) {
 }
 
 function fanChart(metric, rows, base, targets) {
-  const w = 320, h = 170, left = 38, right = 8, top = 8, bottom = 20;
+  const w = 320, h = 170, left = 38, right = 18, top = 8, bottom = 20;
   const values = rows.flatMap((r) => [r.quantiles.p5, r.quantiles.p95]).concat(targets.map((x) => x.at_least ?? x.at_most));
   let lo = Math.min(...values), hi = Math.max(...values);
   if (!(hi > lo)) { lo -= 0.01; hi += 0.01; }
@@ -422,6 +422,7 @@ async function tornadoOf(target) {
   box.hidden = false;
   const n = state.info.tornado_paths;
   box.replaceChildren(el("div", { text: t("tornado_running", { n: thousands(n) }) }));
+  box.scrollIntoView({ block: "nearest" });
   const answer = await post("/api/tornado", { target: target.name, paths: n, seed: chosenSeed(), set: Object.fromEntries(state.set) });
   if (!answer.ok) {
     box.replaceChildren(el("div", { class: "error", text: answer.data.error }));
@@ -433,7 +434,7 @@ async function tornadoOf(target) {
   const all = bars.flatMap((b) => [b.at_p10, b.at_p90]).concat([o ? o.base : 0]);
   const lo = Math.min(...all), hi = Math.max(...all);
   const span = hi - lo || 0.01;
-  const x = (v) => left + (v - lo) / span * (w - left - 40);
+  const x = (v) => left + (v - lo) / span * (w - left - 130);
   const svg = svgEl("svg", { viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "tornado" });
   bars.forEach((b, i) => {
     const a = Math.min(b.at_p10, b.at_p90), c = Math.max(b.at_p10, b.at_p90);
@@ -446,6 +447,7 @@ async function tornadoOf(target) {
     el("div", {}, [el("strong", { text: t("tornado", { t: target.label, n: thousands(answer.data.paths) }) }), document.createTextNode(" "), el("button", { type: "button", text: t("close"), onclick: () => { box.hidden = true; } })]),
     svg,
   );
+  box.scrollIntoView({ block: "nearest" });
 }
 
 // ---- save -------------------------------------------------------------------

@@ -47,6 +47,15 @@ try {
   const after = { probability: await cell("gdp_growth_2024", "probability"), difference: await cell("gdp_growth_2024", "difference"), verdict: await cell("gdp_growth_2024", "verdict") };
   await page.screenshot({ path: `${shots}/whatif-en-downturn-0.3.png`, fullPage: false });
 
+  // "What moves it?" for revenue: a tornado drawn on demand.
+  await page.click('tr[data-target="fiscal_revenue_growth_2024"] button');
+  await page.waitForSelector("#tornado svg rect", { timeout: 120000 });
+  const tornado = {
+    bars: await page.$$eval("#tornado svg rect", (r) => r.length),
+    title: await page.textContent("#tornado strong"),
+  };
+  await page.screenshot({ path: `${shots}/whatif-en-tornado.png`, fullPage: false });
+
   await page.click("#lang");
   const zh = { header: await page.textContent("label span[data-t=paths]"), verdict: await cell("gdp_growth_2024", "verdict") };
   await page.screenshot({ path: `${shots}/whatif-zh-downturn-0.3.png`, fullPage: false });
@@ -65,6 +74,7 @@ try {
     status: document.getElementById("status").textContent,
   }));
   shown.changeStarted = changeStarted;
+  shown.tornado = tornado;
   console.log(JSON.stringify({ before, after, zh, errors, ...shown }));
 } finally {
   await browser.close();

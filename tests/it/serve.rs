@@ -527,6 +527,44 @@ fn saving_never_overwrites_and_the_file_reproduces_the_numbers() {
 }
 
 #[test]
+fn a_newer_request_on_a_channel_cancels_the_older_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &["--save-dir", "saved"]);
+    let port = server.port;
+    // Two million paths take seconds; the newer request arrives long before.
+    let long = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let answer = post(
+            port,
+            "/api/whatif",
+            &serde_json::json!({"paths": 2_000_000, "channel": "tab-1"}),
+        );
+        (answer, started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let (status, _) = post(
+        port,
+        "/api/whatif",
+        &serde_json::json!({"paths": 4096, "channel": "tab-1"}),
+    );
+    assert_eq!(status, 200);
+    let ((status, answer), took) = long.join().unwrap();
+    assert_eq!(status, 409, "{answer}");
+    assert_eq!(answer["superseded"], true);
+    assert!(
+        took.as_secs_f64() < 5.0,
+        "stopped at its next block, after {took:?}"
+    );
+    // Another channel is not touched.
+    let (status, _) = post(
+        port,
+        "/api/whatif",
+        &serde_json::json!({"paths": 4096, "channel": "tab-2"}),
+    );
+    assert_eq!(status, 200);
+}
+
+#[test]
 fn ctrl_c_stops_the_server_with_130() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--save-dir", "saved"]);
@@ -591,6 +629,12 @@ fn the_page_works_in_headless_chromium() {
     );
     assert_eq!(shown["after"]["verdict"], "worse");
     assert_contains(shown["after"]["difference"].as_str().unwrap(), "−");
+    assert!(
+        shown["tornado"]["bars"].as_u64().unwrap() >= 5,
+        "{}",
+        shown["tornado"]
+    );
+    assert_contains(shown["tornado"]["title"].as_str().unwrap(), "What moves");
     assert_eq!(shown["zh"]["header"], "路径数");
     assert_eq!(shown["zh"]["verdict"], "变差");
     // The saved scenario, run by the command line, gives the page's figures.
