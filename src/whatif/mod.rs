@@ -278,6 +278,17 @@ impl Session {
                 self.limits.max_sets
             )));
         }
+        if let Source::File(path) = &self.source {
+            // Pairs are made with the scenario as loaded; a file edited since
+            // would pair two different scenarios without saying so.
+            let now = load(&self.source, self.options, &[])?;
+            if now.resolved_toml != self.loaded.resolved_toml {
+                return Err(Error::Input(format!(
+                    "{} (or a file it extends) changed since the server started; restart `xuhui-sim serve` to load the new version",
+                    path.display()
+                )));
+            }
+        }
         let scenario = load(&self.source, self.options, &request.assignments()?)?;
         let paths = request.paths.unwrap_or(scenario.run.paths);
         if paths == 0 || paths > self.limits.max_paths {

@@ -565,6 +565,39 @@ fn a_newer_request_on_a_channel_cancels_the_older_run() {
 }
 
 #[test]
+fn a_scenario_file_edited_while_serving_is_refused_not_mixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.toml");
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"plan\"\nextends = \"builtin:baseline\"\n",
+    )
+    .unwrap();
+    let server = serve(dir.path(), &["plan.toml", "--save-dir", "saved"]);
+    let (status, _) = post(
+        server.port,
+        "/api/whatif",
+        &serde_json::json!({"paths": 4096}),
+    );
+    assert_eq!(status, 200);
+    std::fs::write(
+        &file,
+        "[scenario]\nname = \"plan\"\nextends = \"builtin:baseline\"\n[regime]\ndownturn_probability = 0.3\n",
+    )
+    .unwrap();
+    let (status, answer) = post(
+        server.port,
+        "/api/whatif",
+        &serde_json::json!({"paths": 4096}),
+    );
+    assert_eq!(status, 400);
+    assert_contains(
+        answer["error"].as_str().unwrap(),
+        "changed since the server started",
+    );
+}
+
+#[test]
 fn ctrl_c_stops_the_server_with_130() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &["--save-dir", "saved"]);
