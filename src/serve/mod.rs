@@ -306,20 +306,38 @@ fn what_if_error(e: &WhatIfError) -> Response {
     }
 }
 
+/// The body of a POST: checks and parses it as `Q`, runs `work` in a run
+/// slot, and answers its value as JSON or its error by `refusal`.
+async fn answer<Q, T, E>(
+    state: Arc<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    work: impl FnOnce(&AppState, Q) -> Result<T, E> + Send + 'static,
+    refusal: fn(&E) -> Response,
+) -> Response
+where
+    Q: serde::de::DeserializeOwned + Send + 'static,
+    T: Serialize + Send + 'static,
+    E: Send + 'static,
+{
+    let req: Q = match request(&state, &headers, body) {
+        Ok(r) => r,
+        Err(response) => return *response,
+    };
+    match engine_work(&state, move |s| work(s, req)).await {
+        Ok(Ok(value)) => json(&value),
+        Ok(Err(e)) => refusal(&e),
+        Err(response) => *response,
+    }
+}
+
 async fn run(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let req: RunRequest = match request(&state, &headers, body) {
-        Ok(r) => r,
-        Err(response) => return *response,
-    };
-    match engine_work(&state, move |s| s.session.run(&req).map(|o| o.summary)).await {
-        Ok(Ok(summary)) => json(&summary),
-        Ok(Err(e)) => what_if_error(&e),
-        Err(response) => *response,
-    }
+    let work = |s: &AppState, req: RunRequest| s.session.run(&req).map(|o| o.summary);
+    answer(state, headers, body, work, what_if_error).await
 }
 
 async fn what_if(
@@ -327,15 +345,8 @@ async fn what_if(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    let req: RunRequest = match request(&state, &headers, body) {
-        Ok(r) => r,
-        Err(response) => return *response,
-    };
-    match engine_work(&state, move |s| s.session.what_if(&req)).await {
-        Ok(Ok(answer)) => json(&answer),
-        Ok(Err(e)) => what_if_error(&e),
-        Err(response) => *response,
-    }
+    let work = |s: &AppState, req: RunRequest| s.session.what_if(&req);
+    answer(state, headers, body, work, what_if_error).await
 }
 
 /// The loaded scenario as the page needs it.
