@@ -150,6 +150,7 @@ pub fn run_to_result_set(
         summary.per_path = Some(PerPath {
             file: paths::PATHS_FILE.into(),
             rows,
+            inputs: input_names(&model, &kept),
             columns: kept.into_iter().map(|(_, name)| name).collect(),
         });
     }
@@ -202,7 +203,16 @@ pub(crate) fn prepare(
         }
         Vec::new()
     } else {
-        paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?
+        let mut kept =
+            paths::kept_values(&model, scenario, &keep.extra_metrics).map_err(Error::Input)?;
+        // The path's inputs follow its outcomes; one already kept as an
+        // outcome (`--keep-metric regime.downturn`) is not written twice.
+        for (index, name) in paths::input_values(&model) {
+            if !kept.iter().any(|(_, kept_name)| *kept_name == name) {
+                kept.push((index, name));
+            }
+        }
+        kept
     };
     check_feasible(&model, paths_here, kept.len())?;
     let staging = Staging::begin(out, force)?;
@@ -218,6 +228,15 @@ pub(crate) fn prepare(
         staging,
         writer,
     })
+}
+
+/// The names among `kept` that are per-path inputs, in file order.
+pub(crate) fn input_names(model: &Model, kept: &[(usize, String)]) -> Vec<String> {
+    let inputs = paths::input_values(model);
+    kept.iter()
+        .filter(|(_, name)| inputs.iter().any(|(_, input)| input == name))
+        .map(|(_, name)| name.clone())
+        .collect()
 }
 
 /// Whether a finished run met its precision goal, for `summary.json`.

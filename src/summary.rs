@@ -54,8 +54,14 @@ pub struct FileCheck {
 pub struct PerPath {
     pub file: String,
     pub rows: u64,
-    /// Column names, `metric@year`, besides `path`.
+    /// Column names besides `path`: outcomes as `metric@year`, then the
+    /// per-path inputs.
     pub columns: Vec<String>,
+    /// Which of `columns` are the path's inputs (drawn parameters,
+    /// deliveries, downturn years), not outcomes; empty in result sets
+    /// written before they were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -332,6 +332,9 @@ struct Worker {
     /// [`SUB_BLOCK`] paths' values, column by column: value `i` of the
     /// sub-block's path `j` at `i * SUB_BLOCK + j`.
     columns: Vec<f64>,
+    /// The sub-block's per-path inputs ([`Model::input_slots`]), laid out
+    /// like `columns`; empty unless a kept index asks for an input.
+    inputs: Vec<f64>,
     met_count: Vec<u16>,
     counts: CountState,
 }
@@ -341,13 +344,15 @@ impl Worker {
         Worker {
             workspace: PathWorkspace::new(model),
             columns: vec![0.0; model.value_count * SUB_BLOCK],
+            inputs: Vec::new(),
             met_count: Vec::new(),
             counts: CountState::new(model, years),
         }
     }
 
     /// Runs the paths `paths` (one block): returns the block's sums and the
-    /// values at buffer indices `kept` of each path, value by value.
+    /// values at buffer indices `kept` of each path, value by value (an index
+    /// `value_count + i` is the path's input `i`, see [`Model::input_slots`]).
     ///
     /// The block is simulated and aggregated [`SUB_BLOCK`] paths at a time,
     /// so that the values written by the model are still in the core's own
@@ -367,6 +372,10 @@ impl Worker {
         let count = (paths.end - paths.start) as usize;
         let mut kept_values: Vec<Vec<f64>> =
             kept.iter().map(|_| Vec::with_capacity(count)).collect();
+        let wants_inputs = kept.iter().any(|&k| k >= model.value_count);
+        if wants_inputs && self.inputs.is_empty() {
+            self.inputs = vec![0.0; model.input_slots() * SUB_BLOCK];
+        }
         let mut first = paths.start;
         while first < paths.end {
             let end = (first + SUB_BLOCK as u64).min(paths.end);
@@ -378,6 +387,10 @@ impl Worker {
                     &mut self.columns[column..],
                     SUB_BLOCK,
                 );
+                if wants_inputs {
+                    self.workspace
+                        .write_inputs(model, &mut self.inputs[column..], SUB_BLOCK);
+                }
             }
             let block = accumulate::Columns {
                 values: &self.columns,
@@ -394,7 +407,11 @@ impl Worker {
             );
             accumulate::add_columns(block, shift, &mut self.counts, &mut sums);
             for (values, &k) in kept_values.iter_mut().zip(kept) {
-                values.extend_from_slice(&self.columns[k * SUB_BLOCK..][..block.paths]);
+                let source = match k.checked_sub(model.value_count) {
+                    Some(input) => &self.inputs[input * SUB_BLOCK..],
+                    None => &self.columns[k * SUB_BLOCK..],
+                };
+                values.extend_from_slice(&source[..block.paths]);
             }
             first = end;
         }

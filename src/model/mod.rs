@@ -277,6 +277,13 @@ impl Compiler {
 }
 
 impl Model {
+    /// The number of per-path inputs a run can keep besides the metric
+    /// values: every parameter drawn per path, then the count of downturn
+    /// years when there is a regime (see `PathWorkspace::write_inputs`).
+    pub(crate) fn input_slots(&self) -> usize {
+        self.params.len() + usize::from(self.regime.is_some())
+    }
+
     /// The node index of GDP in the link graph.
     pub(crate) fn gdp_node(&self) -> usize {
         self.series.len()

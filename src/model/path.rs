@@ -83,6 +83,25 @@ impl PathWorkspace {
     }
 }
 
+impl PathWorkspace {
+    /// The inputs of the path just simulated ([`Model::input_slots`]): each
+    /// parameter drawn for it (in the order of `model.params`), then the
+    /// number of downturn years when the model has a regime; input `i` at
+    /// `out[i * stride]`.
+    pub(crate) fn write_inputs(&self, model: &Model, out: &mut [f64], stride: usize) {
+        for (slot, value) in self.drawn.iter().enumerate() {
+            out[slot * stride] = *value;
+        }
+        if model.regime.is_some() {
+            let years = self.downturn[1..=model.years]
+                .iter()
+                .filter(|d| **d)
+                .count();
+            out[self.drawn.len() * stride] = years as f64;
+        }
+    }
+}
+
 /// `growth` clamped to [[`MIN_GROWTH`], [`MAX_GROWTH`]] (NaN to the floor),
 /// counting a clamp in `clamped`.
 #[inline]

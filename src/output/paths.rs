@@ -89,6 +89,44 @@ pub(crate) fn kept_values(
     Ok(kept)
 }
 
+/// The per-path inputs a run keeps beside its outcomes, for scenario
+/// discovery (`discover`) and for users' own analyses: every parameter drawn
+/// once per path under its dotted key (`series.other_sectors.mean_growth`),
+/// each programme's delivery as delivered ÷ planned (after a downturn's
+/// effect and the shared execution factor) under its delivery key
+/// (`programme.rental_housing.delivery`), and, with a regime, whether each
+/// year was a downturn (`regime.downturn@2024`, 0 or 1) and the number of
+/// downturn years over the horizon (`regime.downturn_years`). Returns
+/// (buffer index, column name) pairs; an index at or beyond
+/// `model.value_count` is an input slot ([`Model::input_slots`]).
+pub(crate) fn input_values(model: &Model) -> Vec<(usize, String)> {
+    let mut inputs: Vec<(usize, String)> = model
+        .params
+        .iter()
+        .enumerate()
+        .map(|(slot, p)| (model.value_count + slot, p.name.clone()))
+        .collect();
+    for p in &model.programmes {
+        inputs.push((p.ratio_index, p.delivery_key.clone()));
+    }
+    if let Some(regime) = &model.regime {
+        for t in 0..model.years {
+            let year = model.base_year + 1 + t as i32;
+            inputs.push((regime.metric_index + t, column_name(DOWNTURN_METRIC, year)));
+        }
+        inputs.push((
+            model.value_count + model.params.len(),
+            DOWNTURN_YEARS.to_string(),
+        ));
+    }
+    inputs
+}
+
+/// The regime's metric, 1 in a downturn year and 0 otherwise.
+pub(crate) const DOWNTURN_METRIC: &str = "regime.downturn";
+/// The per-path input column counting a path's downturn years.
+pub(crate) const DOWNTURN_YEARS: &str = "regime.downturn_years";
+
 /// Streams blocks of per-path values into a Parquet file.
 pub(crate) struct PathsWriter {
     writer: Option<ArrowWriter<File>>,
