@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod compare;
+pub mod discover;
 pub mod dist;
 pub mod engine;
 pub mod error;

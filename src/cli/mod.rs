@@ -5,6 +5,7 @@
 mod calibrate;
 mod compare;
 mod describe;
+mod discover;
 mod goal_seek;
 mod init;
 mod report;
@@ -56,6 +57,8 @@ pub enum Command {
     Describe(DescribeArgs),
     /// A what-if page on the live engine: move an assumption, see every target's paired change.
     Serve(ServeArgs),
+    /// Scenario discovery (PRIM): the ranges of the assumptions under which a target is missed.
+    Discover(DiscoverArgs),
     /// Write a new scenario file that extends the shipped baseline, with commented examples.
     Init(InitArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -121,8 +124,66 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// A result set folder (written by `run` with its per-path file).
+    #[arg(required_unless_present = "csv", conflicts_with = "csv")]
+    pub result_set: Option<PathBuf>,
+    /// The target whose misses (or, with --met, successes) are the cases of interest.
+    #[arg(long, required_unless_present = "csv", conflicts_with = "csv")]
+    pub target: Option<String>,
+    /// Look for the conditions under which the target is met instead.
+    #[arg(long, requires = "target")]
+    pub met: bool,
+    /// Any table of experiments as CSV (one row per experiment, a header line).
+    #[arg(long, value_name = "FILE", requires = "outcome")]
+    pub csv: Option<PathBuf>,
+    /// The CSV column whose values at least --threshold are the cases of interest.
+    #[arg(long, value_name = "COLUMN", requires = "csv")]
+    pub outcome: Option<String>,
+    /// Cases of interest: outcome ≥ this (default 1, for a 0/1 column).
+    #[arg(long, requires = "csv")]
+    pub threshold: Option<f64>,
+    /// The columns to box, comma-separated (default: a result set's kept inputs; a CSV's other numeric columns).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
+    pub inputs: Option<Vec<String>>,
+    /// Share of a box's points one peel removes.
+    #[arg(long, default_value_t = 0.05)]
+    pub peel_alpha: f64,
+    /// Share of a box's points one paste adds.
+    #[arg(long, default_value_t = 0.05)]
+    pub paste_alpha: f64,
+    /// The least share of all points a box may keep.
+    #[arg(long, default_value_t = 0.05)]
+    pub mass_min: f64,
+    /// Report this box of the (first) trajectory instead of the rule's choice.
+    #[arg(long = "box", value_name = "N")]
+    pub chosen: Option<usize>,
+    /// Boxes to find, each among the points outside the ones before.
+    #[arg(long, default_value_t = 1)]
+    pub boxes: usize,
+    /// Choose the densest box covering at least this share of the cases (default: the box with the largest Youden index).
+    #[arg(long)]
+    pub min_coverage: Option<f64>,
+    /// Half samples to re-run PRIM on for each restriction's stability (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub resamples: usize,
+    /// Seed of the half samples.
+    #[arg(long, default_value_t = 2024)]
+    pub seed: u64,
+    /// Print discover.json instead of the table.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write discover.json, discover.txt, trajectory.csv, box.csv and the charts (SVG) to this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace DIR if it holds an earlier discovery (never a folder the tool did not write).
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A result set folder (or a `sensitivity` folder with tornado.json).
+    /// A result set folder (or a `sensitivity` folder with tornado.json, or a `discover --out` folder).
     pub dir: PathBuf,
     /// Language of the labels.
     #[arg(long, value_enum, default_value_t = xuhui_sim::report::Lang::En)]
@@ -555,6 +616,7 @@ pub fn main() -> i32 {
         Some(Command::Describe(args)) => describe::describe(&args),
         Some(Command::Init(args)) => init::init(&args),
         Some(Command::Serve(args)) => serve::serve(&args),
+        Some(Command::Discover(args)) => discover::discover(&args),
         Some(Command::Completions(args)) => completions(&args),
         Some(Command::Manpage) => manpage(),
     };

@@ -41,6 +41,18 @@ pub fn report(args: &ReportArgs) -> Result<(), Error> {
                 report::tornado::tornado_report(&study, args.lang).as_bytes(),
             )?;
         }
+        ReportSource::Discover(discovery) => {
+            if args.xlsx {
+                return Err(Error::Input(
+                    "--xlsx is for result sets of `run`; a discovery has trajectory.csv and box.csv already"
+                        .into(),
+                ));
+            }
+            write_atomically(
+                &html_path,
+                report::discover::discover_report(&discovery, args.lang).as_bytes(),
+            )?;
+        }
     }
     eprintln!("wrote {}", html_path.display());
     Ok(())

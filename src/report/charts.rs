@@ -378,6 +378,186 @@ pub(crate) fn tornado(title: &str, base: f64, bars: &[TornadoBar], percent: bool
     Ok(svg)
 }
 
+/// One box of a PRIM trajectory on the trade-off chart.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TradeoffPoint {
+    pub coverage: f64,
+    pub density: f64,
+    pub restricted: usize,
+    pub selected: bool,
+}
+
+/// Colours for the number of restricted inputs (0, 1, 2, … wrapping).
+const RESTRICTED: [RGBColor; 8] = [
+    RGBColor(150, 150, 150),
+    RGBColor(33, 102, 172),
+    RGBColor(67, 147, 195),
+    RGBColor(27, 120, 55),
+    RGBColor(166, 219, 160),
+    RGBColor(244, 165, 130),
+    RGBColor(214, 96, 77),
+    RGBColor(178, 24, 43),
+];
+
+/// PRIM's trade-off: each box of a trajectory at (coverage, density),
+/// coloured by its number of restricted inputs, the chosen box ringed.
+pub(crate) fn tradeoff(title: &str, points: &[TradeoffPoint]) -> ChartResult {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let top = points.iter().map(|p| p.density).fold(0.0, f64::max);
+        let bottom = points.iter().map(|p| p.density).fold(1.0, f64::min);
+        let pad = ((top - bottom) * 0.08).max(0.01);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONTS, 14))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(56)
+            .build_cartesian_2d(0.0..1.02f64, (bottom - pad).max(0.0)..(top + pad).min(1.0))
+            .map_err(fail)?;
+        chart
+            .configure_mesh()
+            .x_desc("coverage")
+            .y_desc("density")
+            .x_label_formatter(&|x| format_value(*x, true))
+            .y_label_formatter(&|y| format_value(*y, true))
+            .label_style((FONTS, 11))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(fail)?;
+        let most = points.iter().map(|p| p.restricted).max().unwrap_or(0);
+        for r in 0..=most {
+            let color = RESTRICTED[r.min(RESTRICTED.len() - 1)];
+            let series: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|p| p.restricted == r)
+                .map(|p| (p.coverage, p.density))
+                .collect();
+            if series.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(
+                    series
+                        .into_iter()
+                        .map(|xy| Circle::new(xy, 4, color.filled())),
+                )
+                .map_err(fail)?
+                .label(format!("{r} restricted"))
+                .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+        }
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.selected)
+                    .map(|p| Circle::new((p.coverage, p.density), 9, BLACK.stroke_width(2))),
+            )
+            .map_err(fail)?;
+        chart
+            .configure_series_labels()
+            .label_font((FONTS, 11))
+            .border_style(RGBColor(200, 200, 200))
+            .background_style(WHITE.mix(0.9))
+            .position(SeriesLabelPosition::LowerLeft)
+            .draw()
+            .map_err(fail)?;
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
+/// One restricted input of a chosen box: its limits as shares of the
+/// data's range (0 the data's minimum, 1 its maximum) and their texts.
+#[derive(Clone, Debug)]
+pub(crate) struct BoxBar {
+    pub label: String,
+    pub lower: f64,
+    pub upper: f64,
+    pub lower_text: String,
+    pub upper_text: String,
+    /// Kept in the sentence (quasi-p < 0.05).
+    pub kept: bool,
+}
+
+/// A chosen box: per restricted input, the part of its range the box keeps.
+pub(crate) fn box_limits(title: &str, bars: &[BoxBar]) -> ChartResult {
+    let mut svg = String::new();
+    let height = 70 + 30 * bars.len().max(1) as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(fail)?;
+        let n = bars.len().max(1) as i32;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, (FONTS, 14))
+            .margin(8)
+            .x_label_area_size(26)
+            .y_label_area_size(300)
+            .build_cartesian_2d(-0.02..1.02f64, (0..n).into_segmented())
+            .map_err(fail)?;
+        let label_of = |v: &SegmentValue<i32>| match v {
+            SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => bars
+                .get((n - 1 - *i) as usize)
+                .map(|b| b.label.clone())
+                .unwrap_or_default(),
+            SegmentValue::Last => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .y_labels(bars.len())
+            .y_label_formatter(&label_of)
+            .x_desc("share of the input's range in the data (0 its minimum, 1 its maximum)")
+            .x_label_formatter(&|x| format!("{x:.1}"))
+            .label_style((FONTS, 11))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(fail)?;
+        for (i, bar) in bars.iter().enumerate() {
+            let row = n - 1 - i as i32;
+            let whole = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(row)),
+                    (1.0, SegmentValue::Exact(row + 1)),
+                ],
+                RGBColor(230, 230, 230).filled(),
+            );
+            let color = if bar.kept {
+                BAND
+            } else {
+                RGBColor(160, 160, 160)
+            };
+            let mut kept = Rectangle::new(
+                [
+                    (bar.lower, SegmentValue::Exact(row)),
+                    (bar.upper, SegmentValue::Exact(row + 1)),
+                ],
+                color.mix(0.85).filled(),
+            );
+            let mut whole = whole;
+            whole.set_margin(6, 6, 0, 0);
+            kept.set_margin(6, 6, 0, 0);
+            chart.draw_series([whole, kept]).map_err(fail)?;
+            chart
+                .draw_series([
+                    Text::new(
+                        bar.lower_text.clone(),
+                        (bar.lower, SegmentValue::CenterOf(row)),
+                        (FONTS, 10).into_font().color(&BLACK),
+                    ),
+                    Text::new(
+                        bar.upper_text.clone(),
+                        (bar.upper, SegmentValue::CenterOf(row)),
+                        (FONTS, 10).into_font().color(&BLACK),
+                    ),
+                ])
+                .map_err(fail)?;
+        }
+        root.present().map_err(fail)?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

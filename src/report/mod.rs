@@ -5,6 +5,7 @@
 
 pub(crate) mod charts;
 pub mod comparison;
+pub mod discover;
 pub mod html;
 pub mod i18n;
 pub mod run;
@@ -22,10 +23,24 @@ pub enum ReportSource {
     Run(Box<ResultSet>),
     /// A `sensitivity` tornado study.
     Tornado(Box<crate::analysis::tornado::Tornado>),
+    /// A `discover --out` folder.
+    Discover(Box<crate::discover::render::Report>),
 }
 
-/// Reads a folder for `report`: a result set or a tornado study.
+/// Reads a folder for `report`: a result set, a tornado study or a discovery.
 pub fn open(dir: &Path) -> Result<ReportSource, String> {
+    let discovery = dir.join("discover.json");
+    if discovery.is_file() && !dir.join("summary.json").is_file() {
+        let text = std::fs::read_to_string(&discovery)
+            .map_err(|e| format!("cannot read {}: {e}", discovery.display()))?;
+        let report = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is damaged or from another version ({e})",
+                discovery.display()
+            )
+        })?;
+        return Ok(ReportSource::Discover(Box::new(report)));
+    }
     let tornado = dir.join("tornado.json");
     if tornado.is_file() && !dir.join("summary.json").is_file() {
         let text = std::fs::read_to_string(&tornado)

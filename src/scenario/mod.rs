@@ -100,7 +100,7 @@ impl Scenario {
     }
 
     /// The parameter written at dotted `key` (`series.x.mean_growth`, …), fixed or not.
-    pub(crate) fn parameter(&self, key: &str) -> Option<&Param> {
+    pub fn parameter(&self, key: &str) -> Option<&Param> {
         self.all_parameters().into_iter().find(|p| p.key == key)
     }
 

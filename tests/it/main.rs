@@ -20,6 +20,7 @@ mod bad_scenarios;
 mod browser;
 mod cli;
 mod compare;
+mod discover;
 mod fuzz_corpus;
 mod properties;
 mod report;
