@@ -161,7 +161,7 @@ pub struct DiscoverArgs {
     /// Boxes to find, each among the points outside the ones before.
     #[arg(long, default_value_t = 1)]
     pub boxes: usize,
-    /// Choose the densest box covering at least this share of the cases (default: the box with the largest Youden index).
+    /// Choose the densest box covering at least this share of the cases (default: the box with the largest F1, the harmonic mean of coverage and density).
     #[arg(long)]
     pub min_coverage: Option<f64>,
     /// Half samples to re-run PRIM on for each restriction's stability (0: none).

@@ -60,7 +60,7 @@ pub struct Settings {
     /// Boxes to find, each after removing the points of the ones before.
     pub boxes: usize,
     /// Choose the densest box covering at least this share of the cases
-    /// instead of the box with the largest Youden index.
+    /// instead of the box with the largest F1 (harmonic mean of coverage and density).
     pub min_coverage: Option<f64>,
     /// Half samples to re-run PRIM on, for the stability of each restriction.
     pub resamples: usize,
@@ -91,6 +91,8 @@ pub struct Limit {
     pub qp: [Option<f64>; 2],
     /// Share of half-sample boxes that restrict this input too.
     pub stability: f64,
+    /// The input's min and max over the points in scope.
+    pub range: [f64; 2],
 }
 
 /// A box and its figures on the whole data.
@@ -116,7 +118,7 @@ pub struct Found {
     /// The chosen box with every limit it has.
     pub chosen: BoxFigures,
     /// The chosen box with only its limits of quasi-p < 0.05: the one a
-    /// sentence states.
+    /// sentence states, its quasi-p-values computed again within it.
     pub significant: BoxFigures,
     /// Points left when the search for this box began.
     pub points_in_scope: usize,
@@ -212,6 +214,7 @@ pub fn discover(cases: &Cases, settings: &Settings) -> Result<Discovery, Error> 
                     .then(|| chosen_box.limits[j][1]),
                 qp: sides,
                 stability: stability[j],
+                range: trajectory.initial[j],
             })
             .collect();
         let figures = |n: usize, k: usize, limits: Vec<Limit>| BoxFigures {
@@ -247,6 +250,26 @@ pub fn discover(cases: &Cases, settings: &Settings) -> Result<Discovery, Error> 
             })
             .collect();
         let (n, k) = data.count(&scope, &kept_limits);
+        // Each kept limit judged again within the box the kept limits make.
+        let pruned = PrimBox {
+            n,
+            k,
+            coverage: 0.0,
+            density: 0.0,
+            mass: 0.0,
+            limits: kept_limits,
+            step: prim::Step::Peel,
+        };
+        let rejudged = prim::quasi_p_values(&data, &scope, &trajectory.initial, &pruned);
+        let strong: Vec<Limit> = strong
+            .into_iter()
+            .map(|mut l| {
+                if let Some((_, sides)) = rejudged.iter().find(|(j, _)| *j == l.input) {
+                    l.qp = *sides;
+                }
+                l
+            })
+            .collect();
         let significant = figures(n, k, strong);
         let limits = chosen_box.limits.clone();
         found.push(Found {
@@ -309,12 +332,13 @@ fn check_settings(s: &Settings) -> Result<(), Error> {
     Ok(())
 }
 
-/// The stated rule. Without `min_coverage`: the box (past the start box)
-/// with the largest Youden index J = coverage − the share of the other
-/// points it holds, (n − k) / (N − K), all counted in `scope` (`cases`
-/// cases among `points`): the box that holds most cases beyond what its size
-/// explains. With `min_coverage`: the densest box covering at least that
-/// share of the cases. The start box when no box qualifies.
+/// The stated rule. Without `min_coverage`: the peeled or pasted box with
+/// the largest F1 score, the harmonic mean of coverage and density,
+/// 2 c d / (c + d), coverage counted among the `cases` still in scope: the
+/// two aims of scenario discovery weighed alike, so neither a box that
+/// holds every case at little more than the base rate nor a tiny pure one
+/// wins. With `min_coverage`: the densest box covering at least that share
+/// of the cases. The start box when no box qualifies.
 fn choose(
     t: &Trajectory,
     min_coverage: Option<f64>,
@@ -322,16 +346,22 @@ fn choose(
     cases: usize,
 ) -> (usize, String) {
     let coverage = |b: &PrimBox| b.k as f64 / cases.max(1) as f64;
-    let others = (points - cases).max(1) as f64;
-    let youden = |b: &PrimBox| coverage(b) - (b.n - b.k) as f64 / others;
+    let f1 = |b: &PrimBox| {
+        let (c, d) = (coverage(b), b.density);
+        if c + d > 0.0 {
+            2.0 * c * d / (c + d)
+        } else {
+            0.0
+        }
+    };
+    let base = cases as f64 / points.max(1) as f64;
     let peeled = t.boxes.iter().enumerate().skip(1);
     let (best, rule) = match min_coverage {
         None => (
             peeled
-                .filter(|(_, b)| youden(b) > 0.0)
-                .max_by(|(i, a), (j, b)| youden(a).total_cmp(&youden(b)).then(j.cmp(i))),
-            "the box with the largest Youden index (coverage − share of the other points inside)"
-                .to_string(),
+                .filter(|(_, b)| b.density > base)
+                .max_by(|(i, a), (j, b)| f1(a).total_cmp(&f1(b)).then(j.cmp(i))),
+            "the box with the largest F1, the harmonic mean of coverage and density".to_string(),
         ),
         Some(floor) => (
             peeled

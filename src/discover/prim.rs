@@ -278,10 +278,21 @@ impl Peeler<'_, '_> {
             let order = &self.sorted[j];
             let at = |i: usize| x[order[i] as usize];
             for side in 0..2 {
+                let discrete = self.data.discrete[j];
                 let (limit, removed, removed_cases) = if side == 0 {
-                    let bound = quantile_by(n, at, options.peel_alpha);
-                    let removed = order.partition_point(|&i| x[i as usize] < bound);
-                    let limit = match self.data.discrete[j] {
+                    let mut bound = quantile_by(n, at, options.peel_alpha);
+                    // Whole numbers: truncate the edge; at the current limit, peel that value.
+                    let removed = if discrete {
+                        bound = bound.trunc();
+                        if bound == current.limits[j][0] {
+                            order.partition_point(|&i| x[i as usize] <= bound)
+                        } else {
+                            order.partition_point(|&i| x[i as usize] < bound)
+                        }
+                    } else {
+                        order.partition_point(|&i| x[i as usize] < bound)
+                    };
+                    let limit = match discrete {
                         true if removed < n => at(removed),
                         _ => bound,
                     };
@@ -291,9 +302,18 @@ impl Peeler<'_, '_> {
                         .count();
                     (limit, removed, cases)
                 } else {
-                    let bound = quantile_by(n, at, 1.0 - options.peel_alpha);
-                    let kept = order.partition_point(|&i| x[i as usize] <= bound);
-                    let limit = match self.data.discrete[j] {
+                    let mut bound = quantile_by(n, at, 1.0 - options.peel_alpha);
+                    let kept = if discrete {
+                        bound = bound.trunc();
+                        if bound == current.limits[j][1] {
+                            order.partition_point(|&i| x[i as usize] < bound)
+                        } else {
+                            order.partition_point(|&i| x[i as usize] <= bound)
+                        }
+                    } else {
+                        order.partition_point(|&i| x[i as usize] <= bound)
+                    };
+                    let limit = match discrete {
                         true if kept > 0 => at(kept - 1),
                         _ => bound,
                     };
@@ -358,11 +378,15 @@ impl Peeler<'_, '_> {
     }
 }
 
-/// The next paste of `current` if one is accepted: for each restricted
-/// limit, widen it to take in the nearest `⌈paste_alpha · n⌉` points (and
-/// any tied with the last) of `rows` that lie inside every other limit;
-/// choose the largest gain in density per point added, (mean_new −
-/// mean_old) / (n_new − n_old); accept while mass and density grow.
+/// The next paste of `current` if one is accepted, as the Workbench pastes:
+/// for each restricted limit, the points of `rows` inside every other limit
+/// and between the data's edge and this limit (the limit's value included)
+/// are the candidates; the new limit is their `1 − paste_alpha` quantile
+/// below the box, their `paste_alpha` quantile above it ([`quantile`];
+/// truncated to a whole number for a discrete input). The candidate with the
+/// largest gain in density per point added, (mean_new − mean_old) /
+/// (n_new − n_old), wins, ties to fewer restricted inputs; accepted while
+/// mass and density grow.
 fn paste(
     data: &Data<'_>,
     rows: &[u32],
@@ -371,39 +395,11 @@ fn paste(
     options: &Options,
     all_points: usize,
 ) -> Option<(usize, usize, Vec<[f64; 2]>)> {
-    let d = data.columns.len();
     let (n, k) = (current.n, current.k);
     if n == 0 {
         return None;
     }
     let restricted = current.restricted(initial);
-    if restricted.is_empty() {
-        return None;
-    }
-    // Points outside the box on exactly one input, grouped by that input and side.
-    let mut near: Vec<[Vec<u32>; 2]> = (0..d).map(|_| [Vec::new(), Vec::new()]).collect();
-    for &i in rows {
-        let mut outside = None;
-        let mut count = 0;
-        for (j, x) in data.columns.iter().enumerate() {
-            let v = x[i as usize];
-            let [lo, hi] = current.limits[j];
-            if v < lo {
-                outside = Some((j, 0));
-                count += 1;
-            } else if v > hi {
-                outside = Some((j, 1));
-                count += 1;
-            }
-            if count > 1 {
-                break;
-            }
-        }
-        if let (1, Some((j, side))) = (count, outside) {
-            near[j][side].push(i);
-        }
-    }
-    let wanted = ((options.paste_alpha * n as f64).ceil() as usize).max(1);
     let mean_old = k as f64 / n as f64;
     let mut best: Option<(f64, usize, usize, Vec<[f64; 2]>)> = None;
     for &j in &restricted {
@@ -412,45 +408,56 @@ fn paste(
             if !current.restricts(initial, j, side) {
                 continue;
             }
-            let mut candidates = near[j][side].clone();
-            if candidates.is_empty() {
+            let mut reach = current.limits.clone();
+            reach[j] = match side {
+                0 => [initial[j][0], current.limits[j][0]],
+                _ => [current.limits[j][1], initial[j][1]],
+            };
+            let mut values: Vec<f64> = rows
+                .iter()
+                .filter(|&&i| data.inside(&reach, i as usize))
+                .map(|&i| x[i as usize])
+                .collect();
+            let mut limit = initial[j][side];
+            if !values.is_empty() {
+                values.sort_unstable_by(f64::total_cmp);
+                let q = match side {
+                    0 => 1.0 - options.paste_alpha,
+                    _ => options.paste_alpha,
+                };
+                limit = quantile(&values, q);
+            }
+            if data.discrete[j] {
+                limit = limit.trunc();
+            }
+            let mut limits = current.limits.clone();
+            limits[j][side] = limit;
+            let (n_new, k_new) = data.count(rows, &limits);
+            if n_new <= n {
                 continue;
             }
-            // Nearest first: descending below the box, ascending above it.
-            candidates.sort_unstable_by(|&a, &b| {
-                let order = x[a as usize].total_cmp(&x[b as usize]).then(a.cmp(&b));
-                if side == 0 {
-                    order.reverse()
-                } else {
-                    order
-                }
+            let mean_new = k_new as f64 / n_new as f64;
+            let objective = (mean_new - mean_old) / (n_new - n) as f64;
+            let res_dim = (limits[j][0] > initial[j][0] || limits[j][1] < initial[j][1]) as usize
+                + restricted.len()
+                - 1;
+            let better = best.as_ref().is_none_or(|b| {
+                objective > b.0 || (objective == b.0 && res_dim < restricted_count(&b.3, initial))
             });
-            let edge = x[candidates[wanted.min(candidates.len()) - 1] as usize];
-            let taken: Vec<u32> = candidates
-                .into_iter()
-                .take_while(|&i| {
-                    if side == 0 {
-                        x[i as usize] >= edge
-                    } else {
-                        x[i as usize] <= edge
-                    }
-                })
-                .collect();
-            let added = taken.len();
-            let added_cases = taken.iter().filter(|&&i| data.y[i as usize]).count();
-            let mean_new = (k + added_cases) as f64 / (n + added) as f64;
-            let objective = (mean_new - mean_old) / added as f64;
-            if best.as_ref().is_none_or(|b| objective > b.0) {
-                let mut limits = current.limits.clone();
-                limits[j][side] = edge;
-                best = Some((objective, n + added, k + added_cases, limits));
+            if better {
+                best = Some((objective, n_new, k_new, limits));
             }
         }
     }
     let (objective, n_new, k_new, mut limits) = best?;
     let mass_new = n_new as f64 / all_points as f64;
     let mass_old = n as f64 / all_points as f64;
-    if !(mass_new >= options.mass_min && mass_new > mass_old && objective > 0.0) {
+    let mean_new = k_new as f64 / n_new as f64;
+    if !(mass_new >= options.mass_min
+        && mass_new > mass_old
+        && objective > 0.0
+        && mean_new > mean_old)
+    {
         return None;
     }
     // A limit pasted back to the data's own edge is no restriction at all.
@@ -463,6 +470,14 @@ fn paste(
         }
     }
     Some((n_new, k_new, limits))
+}
+
+fn restricted_count(limits: &[[f64; 2]], initial: &[[f64; 2]]) -> usize {
+    limits
+        .iter()
+        .zip(initial)
+        .filter(|(l, i)| l[0] > i[0] || l[1] < i[1])
+        .count()
 }
 
 /// The quasi-p-value of each restricted limit of `b` ([`quasi_p`]): input,

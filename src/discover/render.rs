@@ -131,6 +131,12 @@ pub fn limit_text(input: &Input, limit: &Limit) -> String {
             value_text(input, lo),
             value_text(input, hi)
         ),
+        (Some(lo), None) if input.discrete && lo == limit.range[1] => {
+            format!("{name} = {}", value_text(input, lo))
+        }
+        (None, Some(hi)) if input.discrete && hi == limit.range[0] => {
+            format!("{name} = {}", value_text(input, hi))
+        }
         (Some(lo), None) => format!("{name} ≥ {}", value_text(input, lo)),
         (None, Some(hi)) => format!("{name} ≤ {}", value_text(input, hi)),
         (None, None) => format!("{name} free"),
@@ -160,9 +166,12 @@ pub fn sentence(cases: &Cases, discovery: &Discovery, found: &Found) -> String {
         n => format!("; {n} weaker limits of the box are left out (see the table)"),
     };
     let and = if found.points_in_scope < discovery.points {
-        "; outside the earlier boxes, it is"
+        format!(
+            "; outside the earlier boxes it is {}, and",
+            pct(found.trajectory.boxes[0].density)
+        )
     } else {
-        " and"
+        " and".to_string()
     };
     format!(
         "{overall}{and} {} when {} (covers {} of the cases, {} of all {}){dropped}",

@@ -484,16 +484,16 @@ pub(crate) struct BoxBar {
 /// A chosen box: per restricted input, the part of its range the box keeps.
 pub(crate) fn box_limits(title: &str, bars: &[BoxBar]) -> ChartResult {
     let mut svg = String::new();
-    let height = 70 + 30 * bars.len().max(1) as u32;
+    let height = (80 + 36 * bars.len().max(1) as u32).max(200);
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH + 200, height)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
         root.fill(&WHITE).map_err(fail)?;
         let n = bars.len().max(1) as i32;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, (FONTS, 14))
             .margin(8)
-            .x_label_area_size(26)
-            .y_label_area_size(300)
+            .x_label_area_size(40)
+            .y_label_area_size(230)
             .build_cartesian_2d(-0.02..1.02f64, (0..n).into_segmented())
             .map_err(fail)?;
         let label_of = |v: &SegmentValue<i32>| match v {
@@ -507,7 +507,7 @@ pub(crate) fn box_limits(title: &str, bars: &[BoxBar]) -> ChartResult {
             .configure_mesh()
             .y_labels(bars.len())
             .y_label_formatter(&label_of)
-            .x_desc("share of the input's range in the data (0 its minimum, 1 its maximum)")
+            .x_desc("share of the input's range in the data (0: its minimum, 1: its maximum)")
             .x_label_formatter(&|x| format!("{x:.1}"))
             .label_style((FONTS, 11))
             .light_line_style(RGBColor(235, 235, 235))
@@ -527,10 +527,17 @@ pub(crate) fn box_limits(title: &str, bars: &[BoxBar]) -> ChartResult {
             } else {
                 RGBColor(160, 160, 160)
             };
+            // A single value kept (a 0/1 flag) still shows, as a sliver.
+            let (left, right) = if bar.upper - bar.lower < 0.01 {
+                let mid = (bar.lower + bar.upper) / 2.0;
+                ((mid - 0.005).max(-0.01), (mid + 0.005).min(1.01))
+            } else {
+                (bar.lower, bar.upper)
+            };
             let mut kept = Rectangle::new(
                 [
-                    (bar.lower, SegmentValue::Exact(row)),
-                    (bar.upper, SegmentValue::Exact(row + 1)),
+                    (left, SegmentValue::Exact(row)),
+                    (right, SegmentValue::Exact(row + 1)),
                 ],
                 color.mix(0.85).filled(),
             );

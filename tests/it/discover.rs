@@ -371,3 +371,116 @@ fn per_path_inputs_are_the_draws_of_each_path() {
         assert!((d / 1350.0 - r).abs() < 1e-12);
     }
 }
+
+/// The inputs of the Workbench's scenario-discovery example (columns 2-10).
+const BRYANT_INPUTS: &str = "Cellulosic cost,Total biomass,Feedstock distribution,Cellulosic yield,Oil elasticity,Demand elasticity,Electricity coproduction,oil supply shift,Biomass backstop price";
+
+#[test]
+fn the_workbench_example_gives_its_published_boxes() {
+    // Bryant & Lempert (2010), as the EMA Workbench's example
+    // docs/source/examples/scenario_discovery.ipynb runs it: 882 runs, cases
+    // `Greater than 90%` = 1, peel_alpha 0.1, the other settings default.
+    // Published there: `box1.inspect(21)` and, after dropping the restriction
+    // on Cellulosic cost (quasi-p 0.157), the box's statistics.
+    let data = crate::common::root().join("tests/data/bryant_et_al_2010.csv");
+    let data = data.to_str().unwrap();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "discover",
+            "--csv",
+            data,
+            "--outcome",
+            "Greater than 90%",
+            "--inputs",
+            BRYANT_INPUTS,
+            "--peel-alpha",
+            "0.1",
+            "--resamples",
+            "0",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&xuhui_ok(&std::env::temp_dir(), &args)).unwrap()
+    };
+    let json = run(&["--box", "21"]);
+    let close = |got: &serde_json::Value, want: f64, digits: i32| {
+        let got = got.as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 0.5 * 10f64.powi(-digits),
+            "{got} vs {want}"
+        );
+    };
+    assert_eq!(json["points"], 882);
+    assert_eq!(json["cases"], 89);
+    let trajectory = json["trajectory"].as_array().unwrap();
+    assert_eq!(trajectory.len(), 28, "the published log ends at box 27");
+    let last = &trajectory[27];
+    close(&last["coverage"], 0.5056179775280899, 12);
+    close(&last["density"], 1.0, 12);
+    close(&last["mass"], 0.05102040816326531, 12);
+    assert_eq!(last["res_dim"], 6);
+    let b = &trajectory[21];
+    close(&b["coverage"], 0.752809, 6);
+    close(&b["density"], 0.770115, 6);
+    close(&b["mass"], 0.0986395, 7);
+    assert_eq!(b["res_dim"], 4);
+    // Limits and quasi-p-values as `inspect(21)` prints them (qp to 1e-9 relative).
+    for (input, lo, hi, qp_side, qp) in [
+        ("Total biomass", 450.0, 755.799988, 1, 4.716968553178765e-06),
+        (
+            "Demand elasticity",
+            -0.422,
+            -0.202,
+            0,
+            1.1849299115762218e-16,
+        ),
+        (
+            "Biomass backstop price",
+            150.049995,
+            199.600006,
+            0,
+            3.515112530263049e-11,
+        ),
+        (
+            "Cellulosic cost",
+            72.650002,
+            133.699997,
+            0,
+            0.15741333528927348,
+        ),
+    ] {
+        let limits = &b["limits"][input];
+        close(&limits[0], lo, 5);
+        close(&limits[1], hi, 5);
+        let got = b["qp"][input][qp_side].as_f64().unwrap();
+        assert!((got - qp).abs() <= 1e-9 * qp, "{input}: qp {got} vs {qp}");
+        assert!(b["qp"][input][1 - qp_side].is_null());
+    }
+    // Our kept limits (quasi-p < 0.05) are the published box after drop_restriction.
+    let kept = &json["boxes"][0]["significant"];
+    assert_eq!(
+        (kept["n"].as_u64(), kept["k"].as_u64()),
+        (Some(95), Some(68))
+    );
+    close(&kept["coverage"], 0.764045, 6);
+    close(&kept["density"], 0.715789, 6);
+    close(&kept["mass"], 0.10771, 5);
+    // The rule (largest F1) chooses box 22, next to the analysts' 21, with
+    // the same three inputs kept.
+    let chosen = run(&[]);
+    assert_eq!(chosen["selected"], 22);
+    let inputs: Vec<&str> = chosen["boxes"][0]["significant"]["limits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["input"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            "Total biomass",
+            "Demand elasticity",
+            "Biomass backstop price"
+        ]
+    );
+}
