@@ -501,6 +501,16 @@ pub fn from_result_set(
     let mut skipped = Vec::new();
     let names: Vec<String> = match inputs {
         Some(list) => {
+            if let Some(name) = repeated(list) {
+                return Err(Error::Input(format!(
+                    "--inputs names `{name}` twice; name each column once"
+                )));
+            }
+            if list.contains(&outcome_column) {
+                return Err(Error::Input(format!(
+                    "--inputs names {outcome_column}, the outcome of --target {target} itself; leave it out of --inputs"
+                )));
+            }
             for name in list {
                 if !per_path.columns.contains(name) {
                     return Err(Error::Input(format!(
@@ -583,6 +593,15 @@ pub fn from_result_set(
         origin: shown,
         skipped,
     })
+}
+
+/// The first name that appears twice in `names`.
+fn repeated(names: &[String]) -> Option<&str> {
+    names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+        .map(|(_, n)| n.as_str())
 }
 
 fn is_constant(values: &[f64]) -> bool {
@@ -700,6 +719,16 @@ pub fn from_csv(
             ))
         })
     };
+    if let Some(name) = repeated(&header) {
+        return Err(Error::Input(format!(
+            "{shown}: the header names column `{name}` twice; give every column its own name"
+        )));
+    }
+    if let Some(name) = inputs.and_then(repeated) {
+        return Err(Error::Input(format!(
+            "--inputs names `{name}` twice; name each column once"
+        )));
+    }
     let outcome_at = position(outcome, "--outcome")?;
     let wanted: Vec<usize> = match inputs {
         Some(list) => list
@@ -782,7 +811,9 @@ pub fn from_csv(
                     "{shown} line {line}: column {name} holds `{text}`, not a number; PRIM boxes numeric inputs only, so leave it out of --inputs"
                 )))
             }
-            Err(_) => skipped.push(format!("{name} (not numeric)")),
+            Err((line, text)) => {
+                skipped.push(format!("{name} (not numeric: line {line} holds `{text}`)"))
+            }
         }
     }
     if columns.is_empty() {

@@ -142,7 +142,12 @@ fn quantile_by(len: usize, at: impl Fn(usize) -> f64, q: f64) -> f64 {
             upper += 1;
         }
     }
-    (at(lower) + at(upper)) / 2.0
+    let (a, b) = (at(lower), at(upper));
+    // (a + b) / 2 as the Workbench computes it, unless the sum overflows.
+    match (a + b) / 2.0 {
+        mid if mid.is_finite() => mid,
+        _ => a + (b - a) / 2.0,
+    }
 }
 
 /// The quasi-p-value of one limit: how likely a box of `n` points drawn at
@@ -273,11 +278,13 @@ impl Peeler<'_, '_> {
         let restricted_now = current.restricted(self.initial).len();
         let mean_old = k as f64 / n as f64;
         let mut best: Option<Peel> = None;
-        for j in 0..self.data.columns.len() {
+        // The Workbench's order, which settles exact ties (the first wins):
+        // decimal inputs before whole-number ones, the upper side first.
+        for j in workbench_order(self.data.discrete) {
             let x = &self.data.columns[j];
             let order = &self.sorted[j];
             let at = |i: usize| x[order[i] as usize];
-            for side in 0..2 {
+            for side in [1, 0] {
                 let discrete = self.data.discrete[j];
                 let (limit, removed, removed_cases) = if side == 0 {
                     let mut bound = quantile_by(n, at, options.peel_alpha);
@@ -402,7 +409,7 @@ fn paste(
     let restricted = current.restricted(initial);
     let mean_old = k as f64 / n as f64;
     let mut best: Option<(f64, usize, usize, Vec<[f64; 2]>)> = None;
-    for &j in &restricted {
+    for j in workbench_order(data.discrete).filter(|j| restricted.contains(j)) {
         let x = &data.columns[j];
         for side in 0..2 {
             if !current.restricts(initial, j, side) {
@@ -470,6 +477,13 @@ fn paste(
         }
     }
     Some((n_new, k_new, limits))
+}
+
+/// Input indices as the Workbench lists its candidates: decimal inputs
+/// first, then whole-number ones, each in column order.
+fn workbench_order(discrete: &[bool]) -> impl Iterator<Item = usize> + '_ {
+    let decimal = (0..discrete.len()).filter(|&j| !discrete[j]);
+    decimal.chain((0..discrete.len()).filter(|&j| discrete[j]))
 }
 
 fn restricted_count(limits: &[[f64; 2]], initial: &[[f64; 2]]) -> usize {

@@ -38,6 +38,8 @@ pub struct SettingsJson {
     pub paste_alpha: f64,
     pub mass_min: f64,
     pub min_coverage: Option<f64>,
+    /// Boxes asked for (`boxes` may hold fewer: see the text).
+    pub boxes: usize,
     pub resamples: usize,
     pub seed: u64,
 }
@@ -262,6 +264,7 @@ pub fn report(cases: &Cases, discovery: &Discovery) -> Report {
             paste_alpha: s.options.paste_alpha,
             mass_min: s.options.mass_min,
             min_coverage: s.min_coverage,
+            boxes: s.boxes,
             resamples: s.resamples,
             seed: s.seed,
         },
@@ -337,6 +340,13 @@ pub fn text(cases: &Cases, discovery: &Discovery, report: &Report) -> String {
     if !cases.skipped.is_empty() {
         out.push_str(&format!("Left out: {}.\n", cases.skipped.join(", ")));
     }
+    if report.boxes.len() < s.boxes {
+        out.push_str(&format!(
+            "Found {} of the {} boxes asked for: the points outside them hold no case of interest.\n",
+            report.boxes.len(),
+            s.boxes
+        ));
+    }
     for (b, found) in report.boxes.iter().enumerate() {
         out.push('\n');
         let boxes = &found.trajectory;
@@ -386,8 +396,6 @@ pub fn text(cases: &Cases, discovery: &Discovery, report: &Report) -> String {
             cases.points_are,
             c.k
         ));
-        let significant =
-            |l: &LimitJson| found.significant.limits.iter().any(|s| s.input == l.input);
         let rows: Vec<Vec<String>> = c
             .limits
             .iter()
@@ -398,7 +406,7 @@ pub fn text(cases: &Cases, discovery: &Discovery, report: &Report) -> String {
                     format!("{} / {}", qp_text(l.qp[0]), qp_text(l.qp[1])),
                     l.stability
                         .map_or("—".into(), |s| format!("{:.0} %", s * 100.0)),
-                    if significant(l) { "yes" } else { "no" }.into(),
+                    kept_sides(l, &found.significant.limits).into(),
                     shorten(
                         &match input {
                             Some(Input {
@@ -436,6 +444,24 @@ pub fn text(cases: &Cases, discovery: &Discovery, report: &Report) -> String {
         out.push_str(&format!("\nIn a sentence: {}.\n", found.sentence));
     }
     out
+}
+
+/// Which sides of a chosen limit the kept box keeps: `yes`, `no`, `lower
+/// only` or `upper only`.
+pub fn kept_sides(limit: &LimitJson, kept: &[LimitJson]) -> &'static str {
+    let Some(k) = kept.iter().find(|k| k.input == limit.input) else {
+        return "no";
+    };
+    match (
+        limit.lower.is_some(),
+        limit.upper.is_some(),
+        k.lower.is_some(),
+        k.upper.is_some(),
+    ) {
+        (true, true, true, false) => "lower only",
+        (true, true, false, true) => "upper only",
+        _ => "yes",
+    }
 }
 
 /// `trajectory.csv`: every box of every trajectory.
@@ -499,7 +525,7 @@ pub fn box_csv(report: &Report) -> Result<Vec<u8>, String> {
     for (b, found) in report.boxes.iter().enumerate() {
         for l in &found.chosen.limits {
             let input = report.inputs.iter().find(|i| i.name == l.input);
-            let kept = found.significant.limits.iter().any(|s| s.input == l.input);
+            let kept = kept_sides(l, &found.significant.limits);
             w.write_record([
                 (b + 1).to_string(),
                 l.input.clone(),

@@ -34,8 +34,12 @@ pub fn tradeoff_svg(report: &Report, b: usize) -> Result<String, String> {
 /// The chart of box `b`'s limits (0-based) as SVG.
 pub fn box_svg(report: &Report, b: usize) -> Result<String, String> {
     let found = found(report, b)?;
-    let chosen = &found.trajectory[found.selected];
-    let start = &found.trajectory[0];
+    let (Some(chosen), Some(start)) = (
+        found.trajectory.get(found.selected),
+        found.trajectory.first(),
+    ) else {
+        return Err("the discovery's trajectory does not hold its chosen box".into());
+    };
     let bars: Vec<BoxBar> = found
         .chosen
         .limits
@@ -62,7 +66,7 @@ pub fn box_svg(report: &Report, b: usize) -> Result<String, String> {
                 upper: share(box_hi),
                 lower_text: show(box_lo),
                 upper_text: show(box_hi),
-                kept: found.significant.limits.iter().any(|s| s.input == l.input),
+                kept: crate::discover::render::kept_sides(l, &found.significant.limits) != "no",
             }
         })
         .collect();
@@ -131,18 +135,14 @@ pub fn discover_report(report: &Report, lang: Lang) -> String {
             .iter()
             .map(|limit| {
                 let input = report.inputs.iter().find(|i| i.name == limit.input);
-                let kept = found
-                    .significant
-                    .limits
-                    .iter()
-                    .any(|s| s.input == limit.input);
+                let kept = crate::discover::render::kept_sides(limit, &found.significant.limits);
                 vec![
                     escape(&limit.text),
                     format!("{} / {}", qp(limit.qp[0]), qp(limit.qp[1])),
                     limit
                         .stability
                         .map_or("—".into(), |s| format!("{:.0} %", s * 100.0)),
-                    if kept { "yes" } else { "no" }.into(),
+                    kept.into(),
                     escape(&input.map(|i| i.label.clone()).unwrap_or_default()),
                     escape(&input.and_then(|i| i.source.clone()).unwrap_or_default()),
                 ]

@@ -33,12 +33,22 @@ pub fn open(dir: &Path) -> Result<ReportSource, String> {
     if discovery.is_file() && !dir.join("summary.json").is_file() {
         let text = std::fs::read_to_string(&discovery)
             .map_err(|e| format!("cannot read {}: {e}", discovery.display()))?;
-        let report = serde_json::from_str(&text).map_err(|e| {
+        let report: crate::discover::render::Report = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{} is damaged or from another version ({e})",
                 discovery.display()
             )
         })?;
+        let whole = report.format == crate::discover::render::FORMAT
+            && !report.boxes.is_empty()
+            && report.boxes.iter().all(|b| b.selected < b.trajectory.len());
+        if !whole {
+            return Err(format!(
+                "{} is damaged or from another version (format `{}`; a box must hold its chosen box); run `discover --out` again",
+                discovery.display(),
+                report.format
+            ));
+        }
         return Ok(ReportSource::Discover(Box::new(report)));
     }
     let tornado = dir.join("tornado.json");

@@ -189,7 +189,10 @@ fn discover_csv_finds_the_planted_box_and_writes_its_folder() {
     let x3 = chosen["limits"]["x3"].as_array().unwrap();
     assert!(x3[0].as_f64().unwrap() < 0.001 && x3[1].as_f64().unwrap() > 0.999);
     assert_contains(json["sentence"].as_str().unwrap(), "x1 ≤ 0.3");
-    assert_contains(&json["skipped"].to_string(), "policy (not numeric)");
+    assert_contains(
+        &json["skipped"].to_string(),
+        "policy (not numeric: line 2 holds `a`)",
+    );
     let names = crate::common::entries(&dir.path().join("found"));
     for file in [
         "discover.json",
@@ -206,6 +209,13 @@ fn discover_csv_finds_the_planted_box_and_writes_its_folder() {
     let page = std::fs::read_to_string(dir.path().join("found/report.html")).unwrap();
     assert_contains(&page, "Scenario discovery");
     assert_contains(&page, "<svg");
+    // A damaged discover.json is refused, not a panic.
+    let json_path = dir.path().join("found/discover.json");
+    let mut damaged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    damaged["boxes"][0]["selected"] = serde_json::json!(999);
+    std::fs::write(&json_path, damaged.to_string()).unwrap();
+    assert_refused(&xuhui(dir.path(), &["report", "found"]), "is damaged");
     // Never over a folder the tool did not write.
     std::fs::create_dir(dir.path().join("mine")).unwrap();
     std::fs::write(dir.path().join("mine/notes.txt"), "keep").unwrap();
@@ -259,6 +269,18 @@ fn bad_input_is_refused_with_the_fix() {
     assert_refused(
         &csv(&["--outcome", "y", "--peel-alpha", "1.5"]),
         "--peel-alpha 1.5",
+    );
+    assert_refused(
+        &csv(&["--outcome", "y", "--inputs", "x1,x1"]),
+        "--inputs names `x1` twice",
+    );
+    std::fs::write(dir.path().join("twice.csv"), "a,a,y\n1,2,0\n2,3,1\n3,4,0\n").unwrap();
+    assert_refused(
+        &xuhui(
+            dir.path(),
+            &["discover", "--csv", "twice.csv", "--outcome", "y"],
+        ),
+        "names column `a` twice",
     );
     assert_refused(
         &xuhui(dir.path(), &["discover", "nowhere", "--target", "x"]),
@@ -322,6 +344,20 @@ fn discover_on_the_baseline_result_set_reads_as_a_sentence() {
             &["discover", "base", "--target", "fiscal_revenue_growth_2042"],
         ),
         "did you mean `fiscal_revenue_growth_2024`?",
+    );
+    assert_refused(
+        &xuhui(
+            dir.path(),
+            &[
+                "discover",
+                "base",
+                "--target",
+                "fiscal_revenue_growth_2024",
+                "--inputs",
+                "fiscal_revenue.growth@2024",
+            ],
+        ),
+        "the outcome of --target fiscal_revenue_growth_2024 itself",
     );
     xuhui_ok(
         dir.path(),
