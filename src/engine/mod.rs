@@ -142,6 +142,12 @@ pub fn request_stop() {
     STOP.store(true, std::sync::atomic::Ordering::SeqCst);
 }
 
+/// Clears a stop request, so that a later run in the same process (a
+/// notebook's next cell after Ctrl-C) runs again.
+pub fn clear_stop() {
+    STOP.store(false, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Whether a stop was requested.
 pub fn stop_requested() -> bool {
     STOP.load(std::sync::atomic::Ordering::SeqCst)
