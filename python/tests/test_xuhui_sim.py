@@ -41,8 +41,11 @@ def without_timing(summary):
 
 def test_the_baseline_gives_the_cli_numbers_bit_for_bit(tmp_path):
     result = xs.run(paths=PATHS, seed=7)
-    summary, _ = cli_run(tmp_path, "--paths", str(PATHS), "--seed", "7")
+    summary, out = cli_run(tmp_path, "--paths", str(PATHS), "--seed", "7")
     assert without_timing(result.summary) == without_timing(summary)
+    # targets.csv and metrics.csv byte for byte.
+    for name in ("targets.csv", "metrics.csv"):
+        assert (result.dir / name).read_bytes() == (out / name).read_bytes()
     assert result.probability("gdp_growth_2024") == next(
         t["probability"] for t in summary["targets"] if t["name"] == "gdp_growth_2024")
 
@@ -68,6 +71,8 @@ def test_tables_have_the_csv_columns():
         assert column in targets.columns
     metrics = result.metrics
     assert {"metric", "year", "mean", "sd"} <= set(metrics.columns)
+    # The frames are the CLI's files as pandas reads them.
+    pd.testing.assert_frame_equal(targets, pd.read_csv(result.dir / "targets.csv"))
     paths = result.paths
     assert paths.shape == (4096, len(result.columns))
     assert "series.other_sectors.mean_growth" in result.inputs
@@ -97,6 +102,10 @@ def test_save_gives_a_result_set_the_cli_compares(tmp_path):
                            capture_output=True, text=True).stdout
     from_cli = json.loads(shown)
     assert xs.compare(base, other) == from_cli
+    table = xs.compare_table(base, other)
+    rows = table.to_dict("records") if hasattr(table, "to_dict") else table
+    assert {r["other"] for r in rows} == {str(other)}
+    assert len(rows) == len(from_cli["others"][0]["targets"])
     with pytest.raises(xs.ScenarioError, match="exists"):
         xs.load(base).save(tmp_path / "base")
     assert xs.load(other).summary["run"]["paths"] == PATHS

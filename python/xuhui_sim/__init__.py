@@ -75,6 +75,15 @@ class _Rows(list):
         return f"<{len(self)} rows; {_NO_PANDAS}>"
 
 
+def _csv_table(path: Path):
+    """A CSV file of the result set: read by pandas when it is there (the
+    same frame as ``pd.read_csv`` of the CLI's file), as dicts otherwise."""
+    pd = _pandas()
+    if pd is not None:
+        return pd.read_csv(path)
+    return _Rows(_read_csv(path))
+
+
 def _read_csv(path: Path) -> List[Dict[str, Any]]:
     """A CSV file as a list of dicts, numbers as floats where they parse."""
     rows = []
@@ -195,12 +204,12 @@ class Result:
     @property
     def targets(self):
         """One row per target, the columns of ``targets.csv``."""
-        return _table(_read_csv(self._dir / "targets.csv"))
+        return _csv_table(self._dir / "targets.csv")
 
     @property
     def metrics(self):
         """One row per metric and year, the columns of ``metrics.csv``."""
-        return _table(_read_csv(self._dir / "metrics.csv"))
+        return _csv_table(self._dir / "metrics.csv")
 
     @property
     def targets_met(self):
@@ -340,7 +349,7 @@ def compare_table(base: Union[PathLike, Result], *others: Union[PathLike, Result
     rows = []
     for other in comparison.get("others", []):
         for t in other.get("targets", []):
-            row = {"other": other.get("scenario", other.get("name"))}
+            row = {"other": other["set"]["dir"], "other_scenario": other["set"]["name"]}
             row.update({k: v for k, v in t.items() if not isinstance(v, (dict, list))})
             rows.append(row)
     return _table(rows)
