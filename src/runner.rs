@@ -150,7 +150,7 @@ pub fn run_to_result_set(
         summary.per_path = Some(PerPath {
             file: paths::PATHS_FILE.into(),
             rows,
-            inputs: input_names(&model, &kept),
+            inputs: input_names(&model, kept.iter().map(|(_, name)| name)),
             columns: kept.into_iter().map(|(_, name)| name).collect(),
         });
     }
@@ -230,12 +230,16 @@ pub(crate) fn prepare(
     })
 }
 
-/// The names among `kept` that are per-path inputs, in file order.
-pub(crate) fn input_names(model: &Model, kept: &[(usize, String)]) -> Vec<String> {
+/// The names among `columns` that are per-path inputs, in file order.
+pub(crate) fn input_names<'a>(
+    model: &Model,
+    columns: impl IntoIterator<Item = &'a String>,
+) -> Vec<String> {
     let inputs = paths::input_values(model);
-    kept.iter()
-        .filter(|(_, name)| inputs.iter().any(|(_, input)| input == name))
-        .map(|(_, name)| name.clone())
+    columns
+        .into_iter()
+        .filter(|name| inputs.iter().any(|(_, input)| input == *name))
+        .cloned()
         .collect()
 }
 

@@ -320,11 +320,10 @@ pub fn merge(dirs: &[PathBuf], out: &Path, force: bool) -> Result<Summary, Error
             .collect();
         let rows =
             paths::concatenate(&parts, &staging.file(paths::PATHS_FILE)).map_err(Error::Input)?;
-        let named: Vec<(usize, String)> = columns.iter().map(|c| (0, c.clone())).collect();
         summary.per_path = Some(PerPath {
             file: paths::PATHS_FILE.into(),
             rows,
-            inputs: crate::runner::input_names(&model, &named),
+            inputs: crate::runner::input_names(&model, columns),
             columns: columns.clone(),
         });
     }

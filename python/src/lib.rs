@@ -277,18 +277,10 @@ fn study(
         seed,
         threads,
     };
-    if let (None, Some(cap)) = (paths, default_paths) {
-        let scenario = study.scenario(&[])?;
-        study.paths = Some(scenario.run.paths.min(cap));
+    if let Some(cap) = default_paths {
+        study.cap_paths(cap)?;
     }
     Ok(study)
-}
-
-fn metric_choices(metrics: &[String]) -> Result<Vec<xuhui_sim::analysis::MetricChoice>, Error> {
-    metrics
-        .iter()
-        .map(|m| xuhui_sim::analysis::MetricChoice::parse(m))
-        .collect()
 }
 
 /// `sweep` (varies as `KEY=LO..HI`) as its JSON text.
@@ -313,7 +305,12 @@ fn sweep(
             .iter()
             .map(|v| sweep::Vary::parse(v))
             .collect::<Result<Vec<_>, _>>()?;
-        let result = sweep::sweep(&study, &varies, steps, &metric_choices(&metrics)?)?;
+        let result = sweep::sweep(
+            &study,
+            &varies,
+            steps,
+            &xuhui_sim::analysis::MetricChoice::parse_all(&metrics)?,
+        )?;
         Ok(serde_json_string(&result))
     })
 }
@@ -332,7 +329,10 @@ fn tornado(
 ) -> PyResult<String> {
     detached(py, move || {
         let study = study(file, sets, paths, seed, threads, None)?;
-        let result = xuhui_sim::analysis::tornado::tornado(&study, &metric_choices(&metrics)?)?;
+        let result = xuhui_sim::analysis::tornado::tornado(
+            &study,
+            &xuhui_sim::analysis::MetricChoice::parse_all(&metrics)?,
+        )?;
         Ok(serde_json_string(&result))
     })
 }

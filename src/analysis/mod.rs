@@ -36,6 +36,15 @@ pub struct Study {
 }
 
 impl Study {
+    /// Without paths given, the scenario's `run.paths` but at most `cap`
+    /// (goal-seek's trials).
+    pub fn cap_paths(&mut self, cap: u64) -> Result<(), Error> {
+        if self.paths.is_none() {
+            self.paths = Some(self.scenario(&[])?.run.paths.min(cap));
+        }
+        Ok(())
+    }
+
     /// The scenario with the study's overrides and `extra` ones.
     pub fn scenario(&self, extra: &[String]) -> Result<Scenario, Error> {
         let sets: Vec<String> = self.sets.iter().chain(extra).cloned().collect();
@@ -78,6 +87,11 @@ pub struct MetricChoice {
 }
 
 impl MetricChoice {
+    /// Parses every `--metric`.
+    pub fn parse_all(texts: &[String]) -> Result<Vec<Self>, Error> {
+        texts.iter().map(|t| Self::parse(t)).collect()
+    }
+
     /// Parses `gdp.growth` or `gdp.growth@2024`.
     pub fn parse(text: &str) -> Result<Self, Error> {
         match text.split_once('@') {

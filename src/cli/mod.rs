@@ -462,9 +462,8 @@ impl StudyArgs {
             seed: input.seed,
             threads: input.threads.map(usize::from),
         };
-        if let (None, Some(cap)) = (input.paths, default_paths) {
-            let scenario = study.scenario(&[])?;
-            study.paths = Some(scenario.run.paths.min(cap));
+        if let Some(cap) = default_paths {
+            study.cap_paths(cap)?;
         }
         Ok(study)
     }
@@ -536,10 +535,7 @@ pub fn write_study<T: serde::Serialize>(
 
 /// Parses `--metric` flags.
 pub fn parse_metrics(metrics: &[String]) -> Result<Vec<xuhui_sim::analysis::MetricChoice>, Error> {
-    metrics
-        .iter()
-        .map(|m| xuhui_sim::analysis::MetricChoice::parse(m))
-        .collect::<Result<Vec<_>, _>>()
+    xuhui_sim::analysis::MetricChoice::parse_all(metrics)
 }
 
 /// Refuses early when the output folder exists without --force.

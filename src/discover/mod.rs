@@ -529,16 +529,13 @@ pub fn from_result_set(
         }
         None => {
             // A downturn after the target's year cannot move it.
+            let later = |name: &str| downturn_year(name).is_some_and(|y| y > t.year);
+            let counts_later = per_path.inputs.iter().any(|n| later(n));
             let mut names = Vec::new();
             for name in &per_path.inputs {
-                let later = name
-                    .strip_prefix(DOWNTURN_METRIC)
-                    .and_then(|rest| rest.strip_prefix('@'))
-                    .and_then(|y| y.parse::<i32>().ok())
-                    .is_some_and(|y| y > t.year);
-                if later {
+                if later(name) {
                     skipped.push(format!("{name} (after {})", t.year));
-                } else if name == DOWNTURN_YEARS && per_path.inputs.iter().any(|n| n.strip_prefix(DOWNTURN_METRIC).and_then(|r| r.strip_prefix('@')).and_then(|y| y.parse::<i32>().ok()).is_some_and(|y| y > t.year)) {
+                } else if name == DOWNTURN_YEARS && counts_later {
                     skipped.push(format!("{name} (counts years after {}; the years up to it are kept one by one)", t.year));
                 } else {
                     names.push(name.clone());
@@ -604,6 +601,14 @@ fn repeated(names: &[String]) -> Option<&str> {
         .map(|(_, n)| n.as_str())
 }
 
+/// The year of a `regime.downturn@YEAR` column.
+fn downturn_year(name: &str) -> Option<i32> {
+    name.strip_prefix(DOWNTURN_METRIC)?
+        .strip_prefix('@')?
+        .parse()
+        .ok()
+}
+
 fn is_constant(values: &[f64]) -> bool {
     values.windows(2).all(|w| w[0] == w[1])
 }
@@ -659,10 +664,7 @@ fn describe_input(
             _ => {}
         }
     }
-    if let Some(year) = name
-        .strip_prefix(DOWNTURN_METRIC)
-        .and_then(|r| r.strip_prefix('@'))
-    {
+    if let Some(year) = downturn_year(name) {
         label = format!("a downturn in {year} (1 yes, 0 no)");
         source = scenario.map(|s| {
             s.regime

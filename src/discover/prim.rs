@@ -445,11 +445,10 @@ fn paste(
             }
             let mean_new = k_new as f64 / n_new as f64;
             let objective = (mean_new - mean_old) / (n_new - n) as f64;
-            let res_dim = (limits[j][0] > initial[j][0] || limits[j][1] < initial[j][1]) as usize
-                + restricted.len()
-                - 1;
             let better = best.as_ref().is_none_or(|b| {
-                objective > b.0 || (objective == b.0 && res_dim < restricted_count(&b.3, initial))
+                objective > b.0
+                    || (objective == b.0
+                        && restricted_count(&limits, initial) < restricted_count(&b.3, initial))
             });
             if better {
                 best = Some((objective, n_new, k_new, limits));

@@ -293,11 +293,10 @@ pub fn report(cases: &Cases, discovery: &Discovery) -> Report {
     }
 }
 
-fn percent(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
-}
+use crate::format::percent;
 
-fn qp_text(qp: Option<f64>) -> String {
+/// A quasi-p-value as tables show it: `—` for a free side, `< 0.001`, or three decimals.
+pub fn qp_text(qp: Option<f64>) -> String {
     match qp {
         None => "—".into(),
         Some(p) if p < 0.001 => "< 0.001".into(),

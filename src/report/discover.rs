@@ -89,16 +89,12 @@ fn found(report: &Report, b: usize) -> Result<&FoundJson, String> {
     })
 }
 
-fn percent(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
-}
+use crate::discover::render::qp_text;
+use crate::format::percent;
 
+/// A quasi-p-value for HTML.
 fn qp(v: Option<f64>) -> String {
-    match v {
-        None => "—".into(),
-        Some(p) if p < 0.001 => "&lt; 0.001".into(),
-        Some(p) => format!("{p:.3}"),
-    }
+    escape(&qp_text(v))
 }
 
 /// The whole page.
