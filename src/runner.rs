@@ -16,6 +16,9 @@ use std::path::Path;
 pub struct Keep {
     /// Write no `paths.parquet` at all.
     pub no_paths: bool,
+    /// Write `paths.parquet` whatever its size (by default a run whose file
+    /// would exceed [`DEFAULT_PATHS_FILE_BYTES`] writes none).
+    pub keep_paths: bool,
     /// Metrics kept besides the targets' (`metric` or `metric@year`).
     pub extra_metrics: Vec<String>,
     /// A page to render from the finished run into the result set (the
@@ -69,6 +72,12 @@ pub(crate) const MAX_EXPECTED_SECONDS: f64 = 48.0 * 3600.0;
 /// The largest per-path file a run may be expected to write.
 pub(crate) const MAX_PATHS_FILE_BYTES: f64 = 200e9;
 
+/// The largest per-path file a run writes unless asked (`--keep-paths`,
+/// `--keep-metric`, `--precision`): 1 GB, about 2.4 million paths of the
+/// baseline's 63 columns. Beyond it the file would cost more than the run
+/// (at 10^8 paths, 41 GB and a slower run), and few users read it whole.
+pub const DEFAULT_PATHS_FILE_BYTES: f64 = 1e9;
+
 /// What a run is expected to cost, from measured rates on the reference
 /// machine: about 28 ns per metric value per path per core with random
 /// sampling (3.5 times that for the designs), and about 6.5 bytes per kept
@@ -119,6 +128,7 @@ pub fn run_to_result_set(
         kept,
         staging,
         mut writer,
+        omitted,
     } = prepare(scenario, config, out, force, keep, config.paths)?;
     let indices: Vec<usize> = kept.iter().map(|(index, _)| *index).collect();
     let sink = writer.as_mut().map(|w| w as &mut dyn PathSink);
@@ -143,6 +153,7 @@ pub fn run_to_result_set(
         other => Error::Input(other.to_string()),
     })?;
     let mut summary = summary::summarize(scenario, &model, &totals);
+    summary.run.per_path_omitted = omitted;
     if let Some(writer) = writer {
         let rows = writer
             .close()
@@ -179,6 +190,8 @@ pub(crate) struct Prepared {
     pub kept: Vec<(usize, String)>,
     pub staging: Staging,
     pub writer: Option<BackgroundWriter>,
+    /// Set when the default left the per-path file out for its size.
+    pub omitted: Option<summary::PerPathOmitted>,
 }
 
 /// Compiles the model, settles what per-path values to keep (refusing
@@ -201,6 +214,11 @@ pub(crate) fn prepare(
                 "--keep-metric asks for per-path outcomes, which --no-paths turns off; drop one of the two".into(),
             ));
         }
+        if keep.keep_paths {
+            return Err(Error::Input(
+                "--keep-paths asks for paths.parquet, which --no-paths turns off; drop one of the two".into(),
+            ));
+        }
         Vec::new()
     } else {
         let mut kept =
@@ -214,6 +232,10 @@ pub(crate) fn prepare(
         }
         kept
     };
+    // The default keeps the per-path file while it is small; decided on the
+    // whole run's paths, so every shard of a run decides alike.
+    let omitted = omitted_by_default(keep, expected_cost(&model, config.paths, kept.len()).1);
+    let kept = if omitted.is_some() { Vec::new() } else { kept };
     check_feasible(&model, paths_here, kept.len())?;
     let staging = Staging::begin(out, force)?;
     let writer = match kept.is_empty() {
@@ -227,6 +249,21 @@ pub(crate) fn prepare(
         kept,
         staging,
         writer,
+        omitted,
+    })
+}
+
+/// Whether the default leaves out a per-path file expected to take
+/// `expected_bytes`: only above [`DEFAULT_PATHS_FILE_BYTES`], and never when
+/// the user asked for per-path values (`--keep-paths`, `--keep-metric`) or
+/// runs to a precision (its paths are a ceiling, rarely reached).
+fn omitted_by_default(keep: &Keep, expected_bytes: f64) -> Option<summary::PerPathOmitted> {
+    let asked = keep.keep_paths || !keep.extra_metrics.is_empty() || keep.precision.is_some();
+    (!asked && !keep.no_paths && expected_bytes > DEFAULT_PATHS_FILE_BYTES).then(|| {
+        summary::PerPathOmitted {
+            expected_bytes: expected_bytes.round() as u64,
+            limit_bytes: DEFAULT_PATHS_FILE_BYTES as u64,
+        }
     })
 }
 
@@ -424,4 +461,45 @@ fn paths_writer(
         ("xuhui-sim.sampling", scenario.run.sampling.to_string()),
     ];
     PathsWriter::create(&staging.file(paths::PATHS_FILE), &names, &metadata).map_err(Error::Failure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_leaves_out_only_a_big_file_nobody_asked_for() {
+        let limit = DEFAULT_PATHS_FILE_BYTES;
+        let default = Keep::default();
+        assert_eq!(omitted_by_default(&default, limit), None);
+        let omitted = omitted_by_default(&default, 1.5 * limit).expect("above the limit");
+        assert_eq!(omitted.expected_bytes, 1_500_000_000);
+        assert_eq!(omitted.limit_bytes, 1_000_000_000);
+        assert!(omitted.sentence().contains("about 1.5 GB"));
+        assert!(omitted.sentence().contains("--keep-paths"));
+        let asked = [
+            Keep {
+                keep_paths: true,
+                ..Keep::default()
+            },
+            Keep {
+                extra_metrics: vec!["gdp.growth".into()],
+                ..Keep::default()
+            },
+            Keep {
+                precision: Some(Precision {
+                    probability: Some(0.01),
+                    metric: None,
+                }),
+                ..Keep::default()
+            },
+            Keep {
+                no_paths: true,
+                ..Keep::default()
+            },
+        ];
+        for keep in &asked {
+            assert_eq!(omitted_by_default(keep, 100.0 * limit), None, "{keep:?}");
+        }
+    }
 }

@@ -88,6 +88,7 @@ pub fn run_shard(
         kept,
         staging,
         mut writer,
+        ..
     } = crate::runner::prepare(scenario, config, out, force, keep, paths_here)?;
     let indices: Vec<usize> = kept.iter().map(|(i, _)| *i).collect();
     let shift = engine::pilot_shift(&model, config.seed);

@@ -92,6 +92,30 @@ pub struct RunInfo {
     /// With `--precision`: the goal and whether the run reached it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub precision: Option<PrecisionReport>,
+    /// Set when the default left `paths.parquet` out because it would have
+    /// been too big (`--keep-paths` writes it whatever its size).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub per_path_omitted: Option<PerPathOmitted>,
+}
+
+/// Why a run wrote no per-path file although `--no-paths` was not given.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PerPathOmitted {
+    /// The file's expected size at this run's paths, bytes (about 6.5 bytes a value).
+    pub expected_bytes: u64,
+    /// The largest file the default writes, bytes.
+    pub limit_bytes: u64,
+}
+
+impl PerPathOmitted {
+    /// One sentence for the table's header and for commands that need the file.
+    pub fn sentence(&self) -> String {
+        format!(
+            "no paths.parquet: at these paths it would take about {:.1} GB, above the default's {:.0} GB; add --keep-paths to write it",
+            self.expected_bytes as f64 / 1e9,
+            self.limit_bytes as f64 / 1e9
+        )
+    }
 }
 
 /// The model version this build simulates.
@@ -568,6 +592,7 @@ pub(crate) fn summarize(scenario: &Scenario, model: &Model, totals: &RunTotals) 
             block_paths: BLOCK_PATHS,
             quantile_method: QUANTILE_METHOD.into(),
             precision: None,
+            per_path_omitted: None,
         },
         metrics,
         targets,

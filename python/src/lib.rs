@@ -103,7 +103,7 @@ fn detached<T: Send>(
 /// Runs a scenario into a new result-set folder `out` (which must not
 /// exist) and returns its `summary.json` text.
 #[pyfunction]
-#[pyo3(signature = (out, file=None, text=None, name="scenario", paths=None, seed=None, threads=None, sampling=None, sets=Vec::new(), keep_metrics=Vec::new(), no_paths=false))]
+#[pyo3(signature = (out, file=None, text=None, name="scenario", paths=None, seed=None, threads=None, sampling=None, sets=Vec::new(), keep_metrics=Vec::new(), no_paths=false, keep_paths=false))]
 #[allow(clippy::too_many_arguments)]
 fn run(
     py: Python<'_>,
@@ -118,6 +118,7 @@ fn run(
     sets: Vec<String>,
     keep_metrics: Vec<String>,
     no_paths: bool,
+    keep_paths: bool,
 ) -> PyResult<String> {
     let scenario = load(file, text.as_deref(), name, &sets, sampling.as_deref()).map_err(to_py)?;
     if let Some(0) = paths {
@@ -133,6 +134,7 @@ fn run(
     };
     let keep = Keep {
         no_paths,
+        keep_paths,
         extra_metrics: keep_metrics,
         ..Keep::default()
     };

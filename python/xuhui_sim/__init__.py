@@ -233,7 +233,9 @@ class Result:
         column (all by default), in path order; read once from Parquet."""
         per_path = self.summary.get("per_path")
         if not per_path:
-            raise XuhuiSimError("this result set has no per-path values (it was run with no_paths=True)")
+            why = ("it was run above the per-path file's default size; run it with keep_paths=True"
+                   if self.summary["run"].get("per_path_omitted") else "it was run with no_paths=True")
+            raise XuhuiSimError(f"this result set has no per-path values ({why})")
         wanted = list(columns) if columns is not None else self.columns
         return _engine.read_paths(os.fspath(self._dir / per_path["file"]), wanted)
 
@@ -304,11 +306,14 @@ class Result:
 def run(scenario: Union[None, PathLike, Scenario] = None, *, paths: Optional[int] = None,
         seed: Optional[int] = None, threads: Optional[int] = None, sampling: Optional[str] = None,
         set: Optional[Mapping[str, Any]] = None, keep_metrics: Iterable[str] = (),
-        no_paths: bool = False) -> Result:
+        no_paths: bool = False, keep_paths: bool = False) -> Result:
     """Runs a scenario (a file path, a :class:`Scenario`, or ``None`` for the
     embedded baseline) as ``xuhui-sim run`` does: ``paths`` and ``seed``
     default to the scenario's ``[run]``; ``set`` is a dict of dotted keys
-    (``--set``); ``sampling`` one of random, antithetic, lhs, sobol. The GIL
+    (``--set``); ``sampling`` one of random, antithetic, lhs, sobol. The
+    per-path values are kept while their file is expected under 1 GB (about
+    2.4 million baseline paths); ``keep_paths=True`` keeps them at any size,
+    ``no_paths=True`` never. The GIL
     is released while it runs; Ctrl-C stops it (KeyboardInterrupt)."""
     if isinstance(scenario, Scenario):
         base = scenario._run_args()
@@ -321,7 +326,7 @@ def run(scenario: Union[None, PathLike, Scenario] = None, *, paths: Optional[int
     out = os.path.join(owned.name, "result")
     _engine.run(out, file=base["file"], text=base["text"], name=base["name"], paths=paths, seed=seed,
                 threads=threads, sampling=sampling, sets=sets, keep_metrics=list(keep_metrics),
-                no_paths=no_paths)
+                no_paths=no_paths, keep_paths=keep_paths)
     return Result(out, _owned=owned)
 
 

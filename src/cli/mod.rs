@@ -401,6 +401,9 @@ pub struct RunArgs {
     /// Do not write paths.parquet (per-path outcomes of the target metrics).
     #[arg(long)]
     pub no_paths: bool,
+    /// Write paths.parquet whatever its size (by default it is written only while it is expected under 1 GB, about 2.4 million baseline paths).
+    #[arg(long)]
+    pub keep_paths: bool,
     /// Also write report.html (charts, tables, inputs with sources) into the result set.
     #[arg(long)]
     pub report: bool,

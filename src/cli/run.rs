@@ -32,6 +32,7 @@ pub fn run(args: RunArgs, quick_start: bool) -> Result<(), Error> {
     use std::io::IsTerminal;
     let keep = Keep {
         no_paths: args.no_paths,
+        keep_paths: args.keep_paths,
         extra_metrics: args.keep_metrics.clone(),
         report: args.report.then(|| {
             let lang = args.lang;

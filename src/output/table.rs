@@ -109,6 +109,9 @@ pub fn target_table(summary: &Summary) -> String {
         summary.run.threads,
         summary.run.seconds
     );
+    if let Some(omitted) = &summary.run.per_path_omitted {
+        out.push_str(&format!("({})\n\n", omitted.sentence()));
+    }
     out.push_str(&line(&header.map(String::from)));
     out.push('\n');
     out.push_str(&line(&widths.map(|w| "-".repeat(w))));

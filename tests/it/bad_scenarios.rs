@@ -146,7 +146,7 @@ fn absurd_requests_are_refused_up_front_with_an_estimate() {
     let work = tempfile::tempdir().unwrap();
     for (args, expect) in [
         (
-            vec!["run", "--paths", "4000000000"],
+            vec!["run", "--paths", "4000000000", "--keep-paths"],
             "would write a per-path file of about",
         ),
         (vec!["run", "--paths", "5000000000"], "--paths"),

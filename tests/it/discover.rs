@@ -372,6 +372,55 @@ fn discover_on_the_baseline_result_set_reads_as_a_sentence() {
     );
 }
 
+/// A run that the default left without its per-path file (too big) says so,
+/// and commands that need the file say to rerun with --keep-paths. The
+/// field is written into a small run's summary here: a real one needs about
+/// 2.4 million baseline paths (the decision itself is a unit test in runner).
+#[test]
+fn a_set_left_without_its_big_per_path_file_says_how_to_get_it() {
+    let dir = tempfile::tempdir().unwrap();
+    xuhui_ok(
+        dir.path(),
+        &["run", "--paths", "4096", "--no-paths", "--out", "big"],
+    );
+    let file = dir.path().join("big/summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    summary["run"]["per_path_omitted"] =
+        serde_json::json!({"expected_bytes": 41_000_000_000u64, "limit_bytes": 1_000_000_000u64});
+    std::fs::write(&file, serde_json::to_string_pretty(&summary).unwrap()).unwrap();
+    assert_refused(
+        &xuhui(
+            dir.path(),
+            &["discover", "big", "--target", "fiscal_revenue_growth_2024"],
+        ),
+        "rerun it with --keep-paths",
+    );
+    let read: xuhui_sim::summary::Summary =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_contains(
+        &xuhui_sim::output::table::target_table(&read),
+        "(no paths.parquet: at these paths it would take about 41.0 GB, above the default's 1 GB; add --keep-paths to write it)",
+    );
+    let compared = xuhui_ok(dir.path(), &["compare", "big", "big", "--json"]);
+    assert_contains(&compared, "rerun it with --keep-paths");
+    assert_refused(
+        &xuhui(
+            dir.path(),
+            &[
+                "run",
+                "--paths",
+                "4096",
+                "--no-paths",
+                "--keep-paths",
+                "--out",
+                "x",
+            ],
+        ),
+        "--keep-paths asks for paths.parquet, which --no-paths turns off",
+    );
+}
+
 #[test]
 fn per_path_inputs_are_the_draws_of_each_path() {
     let dir = tempfile::tempdir().unwrap();

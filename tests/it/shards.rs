@@ -153,7 +153,7 @@ fn a_shard_refuses_what_a_run_refuses() {
             "--keep-metric asks for per-path outcomes",
         ),
         (
-            vec!["--paths", "4000000000"],
+            vec!["--paths", "4000000000", "--keep-paths"],
             "would write a per-path file of about",
         ),
     ] {
