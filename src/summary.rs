@@ -107,6 +107,20 @@ pub struct PerPathOmitted {
     pub limit_bytes: u64,
 }
 
+impl RunInfo {
+    /// Why a result set has no per-path file and what brings it back, as
+    /// (reason, fix) for the commands that need it (`compare`, `discover`).
+    pub fn missing_paths_file(&self) -> (&'static str, &'static str) {
+        match self.per_path_omitted {
+            Some(_) => (
+                "its paths would have made the file bigger than the default's limit",
+                "rerun it with --keep-paths",
+            ),
+            None => ("it was run with --no-paths", "rerun it without --no-paths"),
+        }
+    }
+}
+
 impl PerPathOmitted {
     /// One sentence for the table's header and for commands that need the file.
     pub fn sentence(&self) -> String {

@@ -206,12 +206,9 @@ pub(crate) fn pairing_obstacle(base: &ResultSet, other: &ResultSet) -> Option<St
     }
     for (set, name) in [(base, "the base"), (other, "the other set")] {
         if set.paths_file().is_none() {
-            let why = match set.summary.run.per_path_omitted {
-                Some(_) => "its paths would have made the file bigger than the default's limit): rerun it with --keep-paths",
-                None => "it was run with --no-paths): rerun it without --no-paths",
-            };
+            let (why, fix) = set.summary.run.missing_paths_file();
             return Some(format!(
-                "{name} ({}) kept no per-path outcomes ({why}, on the same seed, paths and sampling, for paired intervals",
+                "{name} ({}) kept no per-path outcomes ({why}): {fix}, on the same seed, paths and sampling, for paired intervals",
                 set.dir.display()
             ));
         }

@@ -488,13 +488,7 @@ pub fn from_result_set(
         )));
     };
     let (Some(per_path), Some(file)) = (summary.per_path.as_ref(), set.paths_file()) else {
-        let (why, fix) = match summary.run.per_path_omitted {
-            Some(_) => (
-                "its paths would have made the file bigger than the default's limit",
-                "rerun it with --keep-paths",
-            ),
-            None => ("it was run with --no-paths", "rerun it without --no-paths"),
-        };
+        let (why, fix) = summary.run.missing_paths_file();
         return Err(Error::Input(format!(
             "{shown} has no per-path file ({why}); {fix} to discover boxes"
         )));
