@@ -132,6 +132,61 @@ impl BinomialInverse {
     }
 }
 
+/// Largest support a [`BinomialNormalScore`] tabulates: beyond it the
+/// copula takes the uniform route (`Φ`, then [`BinomialInverse::quantile`]).
+const MOST_SCORED_COUNTS: u64 = 4096;
+
+/// `x ↦ F⁻¹(Φ(x))` of a binomial, for the `[execution]` copula's latent
+/// normal `x`: the smallest count `k` with `x ≤ Φ⁻¹(F(k))`, which is the
+/// smallest `k` with `F(k) ≥ Φ(x)` without computing `Φ(x)`. The thresholds
+/// `Φ⁻¹(F(k))` are computed once from the same normalised weights as
+/// [`BinomialInverse`]; the two agree except for an `x` within rounding
+/// (about 1e-15) of a threshold.
+#[derive(Clone, Debug)]
+pub struct BinomialNormalScore {
+    low: u64,
+    /// `Φ⁻¹(F(low + j))` for each count of the support, the last +∞.
+    thresholds: Vec<f64>,
+}
+
+impl BinomialNormalScore {
+    /// The count latent normal `x` delivers.
+    #[inline]
+    pub(crate) fn at(&self, x: f64) -> u64 {
+        self.low + self.thresholds.partition_point(|&z| z < x) as u64
+    }
+}
+
+impl BinomialInverse {
+    /// The same inverse in normal space; `None` for a support wider than
+    /// [`MOST_SCORED_COUNTS`].
+    pub(crate) fn normal_score(&self) -> Option<BinomialNormalScore> {
+        if self.high - self.low >= MOST_SCORED_COUNTS {
+            return None;
+        }
+        let odds = self.p / (1.0 - self.p);
+        let (mut below, mut w) = self.checkpoints[0];
+        let mut thresholds = Vec::with_capacity((self.high - self.low + 1) as usize);
+        let mut k = self.low;
+        while k < self.high {
+            below += w;
+            let level = below / self.total;
+            thresholds.push(if level >= 1.0 {
+                f64::INFINITY
+            } else {
+                -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * level)
+            });
+            w *= up(self.n, k, odds);
+            k += 1;
+        }
+        thresholds.push(f64::INFINITY);
+        Some(BinomialNormalScore {
+            low: self.low,
+            thresholds,
+        })
+    }
+}
+
 /// The smallest count `k` with `F(k) ≥ u` for a binomial(n, p), computed
 /// without allocating (two walks over the support from the mode); for counts
 /// whose `n` or `p` changes from path to path (a pipeline's candidates, a
@@ -243,11 +298,41 @@ mod tests {
     #[test]
     fn certain_and_impossible_deliveries() {
         assert_eq!(BinomialInverse::new(7, 1.0).unwrap().quantile(0.3), 7);
+        let certain = BinomialInverse::new(7, 1.0)
+            .unwrap()
+            .normal_score()
+            .unwrap();
+        assert_eq!((certain.at(-9.0), certain.at(9.0)), (7, 7));
         assert_eq!(BinomialInverse::new(7, 0.0).unwrap().quantile(0.9), 0);
     }
 
     #[test]
     fn an_immense_spread_is_refused() {
         assert!(BinomialInverse::new(1 << 50, 0.5).is_err());
+    }
+
+    #[test]
+    fn normal_scores_equal_the_quantile_at_phi() {
+        use crate::dist::inverse::standard_normal_cdf;
+        for (n, p) in [
+            (12, 0.85),
+            (5, 0.9),
+            (13, 0.985),
+            (2, 0.93),
+            (1350, 0.95),
+            (40, 0.3),
+        ] {
+            let inverse = BinomialInverse::new(n, p).unwrap();
+            let score = inverse.normal_score().unwrap();
+            for i in 0..=20_000 {
+                // Above 7, Φ(x) rounds within 1e-12 of 1 and both sides are rounding.
+                let x = -9.0 + 16.0 * i as f64 / 20_000.0 + 3.7e-6;
+                assert_eq!(
+                    score.at(x),
+                    inverse.quantile(standard_normal_cdf(x)),
+                    "n {n}, p {p}, x {x}"
+                );
+            }
+        }
     }
 }

@@ -11,10 +11,10 @@ mod inverse;
 mod sampler;
 pub(crate) mod support;
 
-pub(crate) use binomial::{binomial_quantile, BinomialInverse};
+pub(crate) use binomial::{binomial_quantile, BinomialInverse, BinomialNormalScore};
 pub(crate) use error::DistError;
 pub(crate) use family::{Family, FamilyError, FAMILIES};
-pub(crate) use inverse::FastInverse;
+pub(crate) use inverse::{standard_normal_cdf, FastInverse, NormalScore};
 pub(crate) use sampler::Sampler;
 pub(crate) use support::Interval;
 

@@ -8,7 +8,7 @@ pub mod path;
 /// The metric catalogue, defined by the scenario layer.
 pub use crate::scenario::metrics;
 
-use crate::dist::{Dist, FastInverse, Sampler};
+use crate::dist::{BinomialNormalScore, Dist, FastInverse, NormalScore, Sampler};
 use crate::rng::InputKey;
 use crate::scenario::{check, Bound, Marginal, Param, Scenario, SourceKind};
 use metrics::{catalogue, value_count, MetricDef};
@@ -141,9 +141,15 @@ pub struct RegimeModel {
 /// How a programme's delivery is drawn.
 #[derive(Clone, Debug)]
 pub enum Delivery {
-    /// A ratio of the plan: its sampler, its distribution (for designs) and a
-    /// fast inverse (for the execution copula).
-    Ratio(Sampler, Dist, FastInverse),
+    /// A ratio of the plan.
+    Ratio {
+        /// For a plain draw from the programme's own stream.
+        sampler: Sampler,
+        /// `F⁻¹(u)`, for sampling designs and given levels.
+        inverse: FastInverse,
+        /// `F⁻¹(Φ(x))`, for the `[execution]` copula's latent normal `x`.
+        score: NormalScore,
+    },
     /// A count of whole items.
     Count(CountDelivery),
 }
@@ -167,15 +173,19 @@ pub struct PreparedCount {
     pub p: f64,
     pub binomial: rand_distr::Binomial,
     pub inverse: crate::dist::BinomialInverse,
+    /// `F⁻¹(Φ(x))` for the `[execution]` copula (`None` for a wide support).
+    pub score: Option<BinomialNormalScore>,
 }
 
 impl PreparedCount {
     fn new(n: u64, p: f64) -> Result<Self, String> {
+        let inverse = crate::dist::BinomialInverse::new(n, p)?;
         Ok(PreparedCount {
             n,
             p,
             binomial: rand_distr::Binomial::new(n, p).map_err(|e| e.to_string())?,
-            inverse: crate::dist::BinomialInverse::new(n, p)?,
+            score: inverse.normal_score(),
+            inverse,
         })
     }
 }
@@ -473,11 +483,11 @@ impl Model {
                         downturn,
                     })
                 }
-                ref other => Delivery::Ratio(
-                    Sampler::new(other)?.ok_or("unexpected binomial")?,
-                    other.clone(),
-                    FastInverse::new(other),
-                ),
+                ref other => Delivery::Ratio {
+                    sampler: Sampler::new(other)?.ok_or("unexpected binomial")?,
+                    inverse: FastInverse::new(other),
+                    score: NormalScore::new(other),
+                },
             };
             let in_execution = s
                 .execution

@@ -4,7 +4,7 @@
 
 use super::design::{uniform, Sampling};
 use super::{Delivery, MarginalModel, Model, Planned, Reference, MAX_GROWTH, MIN_GROWTH};
-use crate::dist::binomial_quantile;
+use crate::dist::{binomial_quantile, standard_normal_cdf};
 use crate::rng::{input_seed, path_hash, stream, stream_from, InputKey, Stream};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -195,7 +195,7 @@ impl Model {
             let mut rng = stream_from(input, hash);
             total += match (&p.delivery, p.in_execution) {
                 (_, true) => StandardNormal.sample(&mut rng),
-                (Delivery::Ratio(sampler, _, _), false) => sampler.sample(&mut rng),
+                (Delivery::Ratio { sampler, .. }, false) => sampler.sample(&mut rng),
                 (Delivery::Count(count), false) => match &count.normal {
                     Some(prepared) => prepared.binomial.sample(&mut rng) as f64,
                     None => rng.random::<f64>(),
@@ -410,30 +410,38 @@ impl Model {
             } else {
                 0.0
             };
-            // The delivery's uniform: the copula's when tied by [execution], else its own.
+            // Tied by [execution]: the copula's latent normal `x`, delivered
+            // as `F⁻¹(Φ(x))`; otherwise the programme's own uniform (given or
+            // designed), or a draw straight from its stream.
             let mut rng = stream_from(ws.seeds.programmes[i], hash);
             let given = levels.map(|l| l[i]);
-            let tied = factor.filter(|_| p.in_execution).map(|(common, own)| {
-                let e: f64 = match (given, self.sampling) {
-                    (Some(u), _) => standard_normal_quantile(u),
-                    (None, Sampling::Random) => StandardNormal.sample(&mut rng),
-                    (None, design) => {
-                        standard_normal_quantile(uniform(design, seed, p.key, 0, path))
-                    }
-                };
-                standard_normal_cdf(common + own * e)
-            });
-            // `None`: draw directly from the programme's stream.
-            let level = match (tied.or(given), self.sampling) {
-                (Some(u), _) => Some(u),
-                (None, Sampling::Random) => None,
-                (None, design) => Some(uniform(design, seed, p.key, 0, path)),
+            let draw = match factor.filter(|_| p.in_execution) {
+                Some((common, own)) => {
+                    let e: f64 = match (given, self.sampling) {
+                        (Some(u), _) => standard_normal_quantile(u),
+                        (None, Sampling::Random) => StandardNormal.sample(&mut rng),
+                        (None, design) => {
+                            standard_normal_quantile(uniform(design, seed, p.key, 0, path))
+                        }
+                    };
+                    DeliveryDraw::Latent(common + own * e)
+                }
+                None => match (given, self.sampling) {
+                    (Some(u), _) => DeliveryDraw::Level(u),
+                    (None, Sampling::Random) => DeliveryDraw::Stream,
+                    (None, design) => DeliveryDraw::Level(uniform(design, seed, p.key, 0, path)),
+                },
             };
             let delivered = match &p.delivery {
-                Delivery::Ratio(sampler, _, inverse) => {
-                    let ratio = match level {
-                        Some(u) => inverse.quantile(u),
-                        None => sampler.sample(&mut rng),
+                Delivery::Ratio {
+                    sampler,
+                    inverse,
+                    score,
+                } => {
+                    let ratio = match draw {
+                        DeliveryDraw::Latent(x) => score.at(x),
+                        DeliveryDraw::Level(u) => inverse.quantile(u),
+                        DeliveryDraw::Stream => sampler.sample(&mut rng),
                     };
                     planned * ratio * (1.0 + effect)
                 }
@@ -443,16 +451,22 @@ impl Model {
                     } else {
                         count.normal.as_ref()
                     };
-                    let u = level;
-                    let items = match (prepared, u) {
-                        (Some(c), Some(u)) => c.inverse.quantile(u),
-                        (Some(c), None) => c.binomial.sample(&mut rng),
-                        (None, u) => {
+                    let items = match (prepared, draw) {
+                        (Some(c), DeliveryDraw::Latent(x)) => match &c.score {
+                            Some(score) => score.at(x),
+                            None => c.inverse.quantile(standard_normal_cdf(x)),
+                        },
+                        (Some(c), DeliveryDraw::Level(u)) => c.inverse.quantile(u),
+                        (Some(c), DeliveryDraw::Stream) => c.binomial.sample(&mut rng),
+                        (None, draw) => {
                             let n = count.n.unwrap_or_else(|| planned.max(0.0).round() as u64);
                             let q = (count.p * (1.0 + effect)).clamp(0.0, 1.0);
-                            match u {
-                                Some(u) => binomial_quantile(n, q, u),
-                                None => rand_distr::Binomial::new(n, q)
+                            match draw {
+                                DeliveryDraw::Latent(x) => {
+                                    binomial_quantile(n, q, standard_normal_cdf(x))
+                                }
+                                DeliveryDraw::Level(u) => binomial_quantile(n, q, u),
+                                DeliveryDraw::Stream => rand_distr::Binomial::new(n, q)
                                     .map(|b| b.sample(&mut rng))
                                     .unwrap_or(0),
                             }
@@ -542,9 +556,13 @@ fn standard_normal_quantile(u: f64) -> f64 {
     -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
 }
 
-/// Φ(z), the standard normal distribution function, kept inside (0, 1).
-#[inline]
-fn standard_normal_cdf(z: f64) -> f64 {
-    (0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2))
-        .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
+/// How a programme's delivery is drawn on a path.
+#[derive(Clone, Copy)]
+enum DeliveryDraw {
+    /// The `[execution]` copula's latent standard normal.
+    Latent(f64),
+    /// A uniform in (0, 1): given (variance-based sensitivity) or from a design.
+    Level(f64),
+    /// Straight from the programme's own stream.
+    Stream,
 }
