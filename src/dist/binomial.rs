@@ -174,7 +174,7 @@ impl BinomialInverse {
             thresholds.push(if level >= 1.0 {
                 f64::INFINITY
             } else {
-                -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * level)
+                super::standard_normal_quantile(level)
             });
             w *= up(self.n, k, odds);
             k += 1;

@@ -14,9 +14,9 @@
 //! The copula itself never needs the uniform: it maps its latent normal `x`
 //! to `F⁻¹(Φ(x))`, a smooth function of `x` for every distribution whose
 //! quantile function is smooth. [`NormalScore`] tabulates that composite once
-//! over `x` in [-7, 7] (the same cubic on 1024 cells: the composite is far smoother in `x`
-//! than a quantile function is in `u`), so that a tied delivery
-//! costs one table lookup instead of an error function, a table lookup and,
+//! over `x` in [-7, 7] (the same cubic on 1024 cells: the composite is far
+//! smoother in `x` than a quantile function is in `u`), so that a tied
+//! delivery costs one table lookup instead of an error function, a table lookup and,
 //! in the outer 1/128 of levels, an exact Beta quantile (about 40 % of a
 //! baseline path's simulation before). Outside [-7, 7] (a chance of 2.6e-12 a
 //! draw) `F⁻¹(Φ(x))` is computed exactly.
@@ -89,16 +89,15 @@ fn cached(key: String, make: impl FnOnce() -> Arc<[f64]>) -> Arc<[f64]> {
 
 /// Whether `dist.quantile` is a cheap closed form.
 fn has_closed_form(dist: &Dist) -> bool {
-    match dist {
+    matches!(
+        dist.untruncated(),
         Dist::Fixed { .. }
-        | Dist::Normal { .. }
-        | Dist::LogNormal { .. }
-        | Dist::Uniform { .. }
-        | Dist::Triangular { .. }
-        | Dist::TwoPieceNormal { .. } => true,
-        Dist::Truncated { inner, .. } => has_closed_form(inner),
-        _ => false,
-    }
+            | Dist::Normal { .. }
+            | Dist::LogNormal { .. }
+            | Dist::Uniform { .. }
+            | Dist::Triangular { .. }
+            | Dist::TwoPieceNormal { .. }
+    )
 }
 
 impl FastInverse {
@@ -167,6 +166,12 @@ pub(crate) fn standard_normal_cdf(x: f64) -> f64 {
         .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
 }
 
+/// `Φ⁻¹(u)`, the standard normal quantile (statrs, via the inverse error function).
+#[inline]
+pub(crate) fn standard_normal_quantile(u: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
+}
+
 /// `x ↦ F⁻¹(Φ(x))` of a distribution: the value a latent standard normal `x`
 /// of the `[execution]` copula delivers (docs/model.md, "Execution").
 #[derive(Clone, Debug)]
@@ -175,13 +180,15 @@ pub enum NormalScore {
     Normal { mean: f64, sd: f64 },
     /// `exp(mu + sigma x)`: a lognormal's, exactly.
     LogNormal { mu: f64, sigma: f64 },
-    /// `F⁻¹(Φ(x))` tabulated at `x = -7 + 14 i / NORMAL_CELLS` (±5 for a Student
-    /// t, see [`STUDENT_T_RANGE`]; a smooth function
-    /// of `x` for these distributions), interpolated by the cubic.
+    /// `F⁻¹(Φ(x))` tabulated at `x = -7 + 14 i / NORMAL_CELLS` (±5 for a
+    /// Student t, see [`STUDENT_T_RANGE`]; a smooth function of `x` for these
+    /// distributions), interpolated by the cubic.
     Table {
         values: Arc<[f64]>,
-        /// The table's nodes lie at `-range + 2 range i / CELLS`.
+        /// The table's nodes lie at `-range + i / cells_per_unit`.
         range: f64,
+        /// `NORMAL_CELLS / (2 range)`, kept so that a lookup multiplies.
+        cells_per_unit: f64,
         dist: Dist,
     },
     /// `F⁻¹(Φ(x))` computed each time: quantile functions with a kink in
@@ -192,25 +199,15 @@ pub enum NormalScore {
 
 /// Whether `F⁻¹(Φ(x))` of `dist` is smooth enough in `x` to tabulate.
 fn smooth_in_normal_space(dist: &Dist) -> bool {
-    match dist {
+    matches!(
+        dist.untruncated(),
         Dist::Normal { .. }
-        | Dist::LogNormal { .. }
-        | Dist::StudentT { .. }
-        | Dist::Uniform { .. }
-        | Dist::Pert { .. }
-        | Dist::Beta { .. } => true,
-        Dist::Truncated { inner, .. } => smooth_in_normal_space(inner),
-        _ => false,
-    }
-}
-
-/// Whether `dist` is a Student t (or one truncated).
-fn heavy_tailed(dist: &Dist) -> bool {
-    match dist {
-        Dist::StudentT { .. } => true,
-        Dist::Truncated { inner, .. } => heavy_tailed(inner),
-        _ => false,
-    }
+            | Dist::LogNormal { .. }
+            | Dist::StudentT { .. }
+            | Dist::Uniform { .. }
+            | Dist::Pert { .. }
+            | Dist::Beta { .. }
+    )
 }
 
 impl NormalScore {
@@ -220,7 +217,7 @@ impl NormalScore {
             Dist::Normal { mean, sd } => NormalScore::Normal { mean, sd },
             Dist::LogNormal { mu, sigma } => NormalScore::LogNormal { mu, sigma },
             ref other if smooth_in_normal_space(other) => {
-                let range = if heavy_tailed(other) {
+                let range = if matches!(other.untruncated(), Dist::StudentT { .. }) {
                     STUDENT_T_RANGE
                 } else {
                     NORMAL_RANGE
@@ -238,6 +235,7 @@ impl NormalScore {
                             .into()
                     }),
                     range,
+                    cells_per_unit: NORMAL_CELLS as f64 / (2.0 * range),
                     dist: other.clone(),
                 }
             }
@@ -254,9 +252,10 @@ impl NormalScore {
             NormalScore::Table {
                 values,
                 range,
+                cells_per_unit,
                 dist,
             } => {
-                let position = (x + range) * (NORMAL_CELLS as f64 / (2.0 * range));
+                let position = (x + range) * cells_per_unit;
                 // Not `contains`: a NaN falls through to the exact branch.
                 if position >= 1.0 && position < (NORMAL_CELLS - 1) as f64 {
                     catmull_rom(values, position)

@@ -14,7 +14,7 @@ pub(crate) mod support;
 pub(crate) use binomial::{binomial_quantile, BinomialInverse, BinomialNormalScore};
 pub(crate) use error::DistError;
 pub(crate) use family::{Family, FamilyError, FAMILIES};
-pub(crate) use inverse::{standard_normal_cdf, FastInverse, NormalScore};
+pub(crate) use inverse::{standard_normal_cdf, standard_normal_quantile, FastInverse, NormalScore};
 pub(crate) use sampler::Sampler;
 pub(crate) use support::Interval;
 
@@ -88,6 +88,14 @@ pub(crate) fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f
 }
 
 impl Dist {
+    /// The distribution under any truncations (itself when untruncated).
+    pub(crate) fn untruncated(&self) -> &Dist {
+        match self {
+            Dist::Truncated { inner, .. } => inner.untruncated(),
+            other => other,
+        }
+    }
+
     /// The `dist` name of this distribution.
     pub fn name(&self) -> &'static str {
         match self {

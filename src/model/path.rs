@@ -4,7 +4,7 @@
 
 use super::design::{uniform, Sampling};
 use super::{Delivery, MarginalModel, Model, Planned, Reference, MAX_GROWTH, MIN_GROWTH};
-use crate::dist::{binomial_quantile, standard_normal_cdf};
+use crate::dist::{binomial_quantile, standard_normal_cdf, standard_normal_quantile};
 use crate::rng::{input_seed, path_hash, stream, stream_from, InputKey, Stream};
 use rand::RngExt;
 use rand_distr::{Distribution, StandardNormal};
@@ -548,12 +548,6 @@ impl Model {
             }
         }
     }
-}
-
-/// Φ⁻¹(u), the standard normal quantile (statrs, via the inverse error function).
-#[inline]
-fn standard_normal_quantile(u: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
 }
 
 /// How a programme's delivery is drawn on a path.
