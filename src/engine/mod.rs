@@ -23,6 +23,10 @@ use std::time::Instant;
 pub use crate::model::design::BLOCK_PATHS;
 /// Blocks per wave: bounds the block sums held at once.
 pub(crate) const WAVE_BLOCKS: u64 = 16;
+/// Blocks per wave when every path's values are kept: a wave's kept values
+/// wait for the wave to end (for the baseline's 63 kept columns, 2 MB a
+/// block), so a shorter wave bounds memory.
+const KEEPING_WAVE_BLOCKS: u64 = 4;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).
 pub const MAX_PATHS: u64 = 4_000_000_000;
 /// Fewest blocks of a run under a sampling design: its error bars are batch
@@ -249,13 +253,18 @@ pub(crate) fn run_blocks(
     let threads = pool.current_num_threads();
     let target_years = TargetYears::new(model);
     let workers: Vec<WorkerSlot> = (0..threads).map(|_| WorkerSlot(Mutex::new(None))).collect();
+    let wave_blocks = if sink.is_some() {
+        KEEPING_WAVE_BLOCKS
+    } else {
+        WAVE_BLOCKS
+    };
     pool.install(|| -> Result<(), EngineError> {
         let mut wave_start = blocks.start;
         while wave_start < blocks.end {
             if stop_requested() {
                 return Err(EngineError::Interrupted);
             }
-            let wave_end = (wave_start + WAVE_BLOCKS).min(blocks.end);
+            let wave_end = (wave_start + wave_blocks).min(blocks.end);
             let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
                 .into_par_iter()
                 .map(|block| {
