@@ -4,7 +4,7 @@
 
 use crate::engine::{self, EngineError, PathSink, RunConfig};
 use crate::model::Model;
-use crate::output::paths::{self, BackgroundWriter, PathsWriter};
+use crate::output::paths::{self, PathsWriter};
 use crate::output::Staging;
 use crate::scenario::Scenario;
 use crate::summary::{self, PerPath, Summary};
@@ -189,7 +189,7 @@ pub(crate) struct Prepared {
     pub model: Model,
     pub kept: Vec<(usize, String)>,
     pub staging: Staging,
-    pub writer: Option<BackgroundWriter>,
+    pub writer: Option<PathsWriter>,
     /// Set when the default left the per-path file out for its size.
     pub omitted: Option<summary::PerPathOmitted>,
 }
@@ -240,9 +240,7 @@ pub(crate) fn prepare(
     let staging = Staging::begin(out, force)?;
     let writer = match kept.is_empty() {
         true => None,
-        false => Some(BackgroundWriter::spawn(paths_writer(
-            &staging, &kept, scenario, config,
-        )?)),
+        false => Some(paths_writer(&staging, &kept, scenario, config)?),
     };
     Ok(Prepared {
         model,

@@ -587,7 +587,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    // Ctrl-C or SIGTERM: runs stop at their next wave, their staging folder is
+    // Ctrl-C or SIGTERM: runs stop before their next block, their staging folder is
     // removed, and the command says so (exit 130).
     let _ = ctrlc::set_handler(xuhui_sim::engine::request_stop);
     // Studies and --explain draw a bar of runs on a terminal, never into a pipe.

@@ -32,9 +32,35 @@ impl CountState {
         }
     }
 
-    /// Settles every sketch (see [`QuantileSketch::settle`]).
-    pub(crate) fn settle(&mut self) {
-        self.sketches.iter_mut().for_each(QuantileSketch::settle);
+    /// The merge of every worker's counts, settled (see
+    /// [`QuantileSketch::settle`]): sketch by sketch on the current rayon
+    /// pool, each worker's copy of a metric's sketch merged into the first's
+    /// window and dropped at once, so that only one settled copy of each
+    /// metric's buckets is ever held. `None` when `states` is empty.
+    pub(crate) fn combine(states: Vec<CountState>) -> Option<CountState> {
+        use rayon::prelude::*;
+        let mut states = states.into_iter();
+        let mut first = states.next()?;
+        let mut others: Vec<Vec<QuantileSketch>> =
+            (0..first.sketches.len()).map(|_| Vec::new()).collect();
+        for mut other in states {
+            for (column, sketch) in others.iter_mut().zip(other.sketches.drain(..)) {
+                column.push(sketch);
+            }
+            other.sketches = Vec::new();
+            first.merge(&other);
+        }
+        first
+            .sketches
+            .par_iter_mut()
+            .zip(others)
+            .for_each(|(sketch, others)| {
+                for other in others {
+                    sketch.merge(&other);
+                }
+                sketch.settle();
+            });
+        Some(first)
     }
 
     pub(crate) fn merge(&mut self, other: &CountState) {

@@ -1,12 +1,14 @@
 //! The parallel Monte Carlo engine: paths in fixed blocks on a rayon pool,
 //! streaming aggregation, and figures that are identical on any thread count.
 //!
-//! Paths are cut into blocks of [`BLOCK_PATHS`]; blocks are handed out in
-//! waves of [`WAVE_BLOCKS`]. A worker adds each path to its own integer counts
+//! Paths are cut into blocks of [`BLOCK_PATHS`], which workers claim in
+//! order and run at once. A worker adds each path to its own integer counts
 //! (exact to merge) and to the floating-point sums of the block it is running;
-//! after each wave the block sums are folded in block order. So neither the
-//! thread count nor rayon's scheduling can change a single bit of the result,
-//! and memory is bounded by the wave, not by the number of paths.
+//! finished blocks' sums are folded in block order by whichever worker finds
+//! the next one ready (see `Schedule`). So neither the thread count nor
+//! rayon's scheduling can change a single bit of the result, no worker waits
+//! at a barrier, and memory is bounded by how far workers may run ahead of
+//! the fold ([`AHEAD_BLOCKS`]), not by the number of paths.
 
 pub mod accumulate;
 pub mod state;
@@ -14,19 +16,19 @@ pub mod state;
 pub use accumulate::{BlockSums, CountState, TargetYears};
 
 use crate::model::{Model, PathWorkspace};
-use rayon::prelude::*;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Instant;
 
 /// Paths per block: the unit of work and of floating-point summation order
 /// (defined with the designs, which depend on it).
 pub use crate::model::design::BLOCK_PATHS;
-/// Blocks per wave: bounds the block sums held at once.
-pub(crate) const WAVE_BLOCKS: u64 = 16;
-/// Blocks per wave when every path's values are kept: a wave's kept values
-/// wait for the wave to end (for the baseline's 63 kept columns, 2 MB a
-/// block), so a shorter wave bounds memory.
-const KEEPING_WAVE_BLOCKS: u64 = 4;
+/// Blocks a worker may run ahead of the next block to fold (at least two per
+/// thread): bounds the finished block sums held at once.
+pub(crate) const AHEAD_BLOCKS: u64 = 16;
+/// Blocks ahead when every path's values are kept: a finished block's kept
+/// values (for the baseline's 63 kept columns, 2 MB a block) wait until it is
+/// folded, so fewer bound memory.
+const KEEPING_AHEAD_BLOCKS: u64 = 4;
 /// Largest number of paths a run accepts (sketch counters are 32-bit).
 pub const MAX_PATHS: u64 = 4_000_000_000;
 /// Fewest blocks of a run under a sampling design: its error bars are batch
@@ -121,7 +123,7 @@ pub enum EngineError {
     Cancelled,
 }
 
-/// Asked before each block and after each wave: `true` stops the run with
+/// Asked before each block: `true` stops the run with
 /// [`EngineError::Cancelled`] (blocks already started finish first).
 pub(crate) type Cancel<'a> = &'a (dyn Fn() -> bool + Sync);
 
@@ -137,11 +139,11 @@ pub fn run(model: &Model, config: &RunConfig) -> Result<RunTotals, EngineError> 
     run_keeping(model, config, &[], None, None)
 }
 
-/// Set by [`request_stop`] (from a signal handler); runs stop at the next wave.
+/// Set by [`request_stop`] (from a signal handler); runs stop before their next block.
 static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Asks every run in progress to stop at its next wave of blocks (within a
-/// fraction of a second) with [`EngineError::Interrupted`].
+/// Asks every run in progress to stop before its next block (a block of
+/// the baseline takes about 10 ms) with [`EngineError::Interrupted`].
 pub fn request_stop() {
     STOP.store(true, std::sync::atomic::Ordering::SeqCst);
 }
@@ -157,7 +159,7 @@ pub fn stop_requested() -> bool {
     STOP.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Called after each wave of blocks with the number of paths done so far.
+/// Called after each block is folded with the number of paths done so far.
 pub(crate) type Progress<'a> = &'a (dyn Fn(u64) + Sync);
 
 /// Runs `config.paths` paths of `model`, handing the values at buffer indices
@@ -228,7 +230,7 @@ pub(crate) fn run_blocks(
     blocks: std::ops::Range<u64>,
     shift: &[f64],
     kept: &[usize],
-    mut sink: Option<&mut dyn PathSink>,
+    sink: Option<&mut dyn PathSink>,
     progress: Option<Progress<'_>>,
     cancel: Option<Cancel<'_>>,
     on_block: &mut (dyn FnMut(u64, BlockSums) + Send),
@@ -252,80 +254,178 @@ pub(crate) fn run_blocks(
     })?;
     let threads = pool.current_num_threads();
     let target_years = TargetYears::new(model);
-    let workers: Vec<WorkerSlot> = (0..threads).map(|_| WorkerSlot(Mutex::new(None))).collect();
-    let wave_blocks = if sink.is_some() {
-        KEEPING_WAVE_BLOCKS
+    let ahead = if sink.is_some() {
+        KEEPING_AHEAD_BLOCKS
     } else {
-        WAVE_BLOCKS
+        AHEAD_BLOCKS
+    }
+    .max(2 * threads as u64);
+    let schedule = Schedule {
+        blocks: blocks.clone(),
+        ahead,
+        queue: Mutex::new(Queue {
+            next_claim: blocks.start,
+            next_fold: blocks.start,
+            ready: std::collections::BTreeMap::new(),
+            failure: None,
+        }),
+        room: Condvar::new(),
+        folder: Mutex::new(Folder {
+            on_block,
+            sink,
+            progress,
+        }),
     };
-    pool.install(|| -> Result<(), EngineError> {
-        let mut wave_start = blocks.start;
-        while wave_start < blocks.end {
-            if stop_requested() {
-                return Err(EngineError::Interrupted);
+    let finished: Vec<Option<CountState>> = pool.broadcast(|_| {
+        let mut worker: Option<Worker> = None;
+        while let Some(block) = schedule.claim(&cancelled) {
+            // Built on its own thread, so its memory comes from that thread's
+            // allocator arena, apart from the other workers'.
+            let worker = worker.get_or_insert_with(|| Worker::new(model, &target_years));
+            let first = block * BLOCK_PATHS;
+            let last = (first + BLOCK_PATHS).min(config.paths);
+            let done =
+                worker.run_block(model, &target_years, config.seed, first..last, shift, kept);
+            schedule.finish(block, done, config.paths);
+        }
+        worker.map(|worker| worker.counts)
+    });
+    let queue = schedule
+        .queue
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(failure) = queue.failure {
+        return Err(failure);
+    }
+    // Integer counts merge exactly in any order.
+    let counts = pool
+        .install(|| CountState::combine(finished.into_iter().flatten().collect()))
+        .unwrap_or_else(|| CountState::new(model, &target_years));
+    Ok((counts, threads))
+}
+
+/// What a block hands on: its floating-point sums and its kept values.
+type Finished = (BlockSums, Vec<Vec<f64>>);
+
+/// The order of a run's blocks. Workers claim blocks in increasing order and
+/// run them at once; a finished block waits in `ready` until every block
+/// before it is folded, and whichever worker finds the next block ready folds
+/// it (and every ready block after it) into the run's sums and hands its
+/// kept values to the sink. So the sums are added in block order on any
+/// thread count, no worker waits for a slower one at a barrier, and the
+/// folding (Parquet encoding when paths are kept) runs while the other
+/// workers keep simulating. No block is claimed more than `ahead` blocks past
+/// the next one to fold, which bounds the finished blocks held at once.
+struct Schedule<'f, 's, 'p> {
+    blocks: std::ops::Range<u64>,
+    ahead: u64,
+    queue: Mutex<Queue>,
+    /// Signalled when `next_fold` moves on or the run fails.
+    room: Condvar,
+    /// The folding role: held by one worker at a time.
+    folder: Mutex<Folder<'f, 's, 'p>>,
+}
+
+struct Queue {
+    next_claim: u64,
+    next_fold: u64,
+    ready: std::collections::BTreeMap<u64, Finished>,
+    /// Why the run stopped early, if it did: no block is claimed after it.
+    failure: Option<EngineError>,
+}
+
+/// What folding a block touches (each its own lifetime: `&mut` is invariant).
+struct Folder<'f, 's, 'p> {
+    on_block: &'f mut (dyn FnMut(u64, BlockSums) + Send),
+    sink: Option<&'s mut dyn PathSink>,
+    progress: Option<Progress<'p>>,
+}
+
+impl Schedule<'_, '_, '_> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The next block to run, once it is within `ahead` of the next block to
+    /// fold; `None` when every block is claimed or the run stopped (a stop
+    /// request or `cancelled` is asked before each block).
+    fn claim(&self, cancelled: &dyn Fn() -> bool) -> Option<u64> {
+        let mut queue = self.lock();
+        loop {
+            if queue.failure.is_some() || queue.next_claim >= self.blocks.end {
+                return None;
             }
-            let wave_end = (wave_start + wave_blocks).min(blocks.end);
-            let wave: Vec<(BlockSums, Vec<Vec<f64>>)> = (wave_start..wave_end)
-                .into_par_iter()
-                .map(|block| {
-                    if cancelled() {
-                        return (BlockSums::new(model), Vec::new());
+            let stop = if stop_requested() {
+                Some(EngineError::Interrupted)
+            } else if cancelled() {
+                Some(EngineError::Cancelled)
+            } else {
+                None
+            };
+            if let Some(stop) = stop {
+                queue.failure = Some(stop);
+                self.room.notify_all();
+                return None;
+            }
+            if queue.next_claim < queue.next_fold + self.ahead {
+                queue.next_claim += 1;
+                return Some(queue.next_claim - 1);
+            }
+            queue = self
+                .room
+                .wait(queue)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// Files finished `block`, then folds every block that is next in order
+    /// unless another worker is folding (it will fold this one too).
+    fn finish(&self, block: u64, done: Finished, paths: u64) {
+        self.lock().ready.insert(block, done);
+        loop {
+            let Ok(mut folder) = self.folder.try_lock() else {
+                return;
+            };
+            loop {
+                let next = {
+                    let mut queue = self.lock();
+                    if queue.failure.is_some() {
+                        return;
                     }
-                    let index = rayon::current_thread_index().unwrap_or(0) % workers.len();
-                    let mut slot = workers[index]
-                        .0
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
-                    // Built on its own thread, so its memory comes from that
-                    // thread's allocator arena, apart from the other workers'.
-                    let worker = slot.get_or_insert_with(|| Worker::new(model, &target_years));
-                    let first = block * BLOCK_PATHS;
-                    let last = (first + BLOCK_PATHS).min(config.paths);
-                    worker.run_block(model, &target_years, config.seed, first..last, shift, kept)
-                })
-                .collect();
-            if cancelled() {
-                return Err(EngineError::Cancelled);
-            }
-            for (block, (block_sums, columns)) in (wave_start..).zip(wave) {
-                on_block(block, block_sums);
-                if let Some(sink) = sink.as_mut() {
-                    sink.block(block * BLOCK_PATHS, columns)
-                        .map_err(EngineError::Sink)?;
+                    let next_fold = queue.next_fold;
+                    match queue.ready.remove(&next_fold) {
+                        Some(done) => (next_fold, done),
+                        None => break,
+                    }
+                };
+                let (block, (sums, columns)) = next;
+                (folder.on_block)(block, sums);
+                let sunk = match folder.sink.as_mut() {
+                    Some(sink) => sink.block(block * BLOCK_PATHS, columns),
+                    None => Ok(()),
+                };
+                let mut queue = self.lock();
+                queue.next_fold += 1;
+                if let Err(e) = sunk {
+                    queue.failure = Some(EngineError::Sink(e));
+                }
+                self.room.notify_all();
+                drop(queue);
+                if let Some(report) = folder.progress {
+                    report(((block + 1 - self.blocks.start) * BLOCK_PATHS).min(paths));
                 }
             }
-            wave_start = wave_end;
-            if let Some(report) = progress {
-                report(((wave_end - blocks.start) * BLOCK_PATHS).min(config.paths));
+            drop(folder);
+            // A block filed while this worker held the role, by a worker that
+            // then found the role taken, is folded here.
+            let queue = self.lock();
+            if queue.failure.is_some() || !queue.ready.contains_key(&queue.next_fold) {
+                return;
             }
         }
-        // Each worker moves its sketch windows into pages, all at once.
-        workers.par_iter().for_each(|slot| {
-            let mut slot = slot
-                .0
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            if let Some(worker) = slot.as_mut() {
-                worker.counts.settle();
-            }
-        });
-        Ok(())
-    })?;
-
-    // Integer counts merge exactly in any order; fold every worker into the first.
-    let mut workers = workers.into_iter().filter_map(|slot| {
-        slot.0
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .map(|worker| worker.counts)
-    });
-    let mut counts = workers
-        .next()
-        .unwrap_or_else(|| CountState::new(model, &target_years));
-    for other in workers {
-        counts.merge(&other);
     }
-    Ok((counts, threads))
 }
 
 /// Paths simulated and aggregated at a time within a block: their values
@@ -333,13 +433,6 @@ pub(crate) fn run_blocks(
 /// the model writing them and the aggregation reading them. Measured: 7 %
 /// faster than whole blocks of 4096 (4 MiB); 512 no better within noise.
 const SUB_BLOCK: usize = 1024;
-
-/// A worker on cache lines of its own: the fields it writes for every path
-/// (its workspace's vectors, its clamped-draw count) must not share a line
-/// with another worker's, or the two cores pass that line back and forth.
-/// Empty until the worker's thread first needs it.
-#[repr(align(128))]
-struct WorkerSlot(Mutex<Option<Worker>>);
 
 /// One thread's reusable state.
 struct Worker {

@@ -208,67 +208,6 @@ impl PathSink for PathsWriter {
     }
 }
 
-/// A [`PathsWriter`] on a thread of its own, so that encoding and writing
-/// overlap the simulation instead of pausing it between waves of blocks.
-pub(crate) struct BackgroundWriter {
-    sender: Option<std::sync::mpsc::SyncSender<(u64, Vec<Vec<f64>>)>>,
-    thread: Option<std::thread::JoinHandle<Result<u64, String>>>,
-}
-
-impl BackgroundWriter {
-    /// Moves `writer` to a new thread; at most a few blocks wait in between.
-    pub(crate) fn spawn(mut writer: PathsWriter) -> Self {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<(u64, Vec<Vec<f64>>)>(4);
-        let thread = std::thread::spawn(move || {
-            for (first_path, columns) in receiver {
-                writer.block(first_path, columns)?;
-            }
-            writer.close()
-        });
-        BackgroundWriter {
-            sender: Some(sender),
-            thread: Some(thread),
-        }
-    }
-
-    /// Waits for the last block to be written; returns the rows written.
-    pub(crate) fn close(mut self) -> Result<u64, String> {
-        self.sender.take();
-        match self.thread.take().map(|t| t.join()) {
-            Some(Ok(result)) => result,
-            Some(Err(_)) => Err("the per-path writer stopped unexpectedly".into()),
-            None => Err("the per-path writer is already closed".into()),
-        }
-    }
-}
-
-impl PathSink for BackgroundWriter {
-    fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String> {
-        let sender = self
-            .sender
-            .as_ref()
-            .ok_or("the per-path writer is already closed")?;
-        if sender.send((first_path, columns)).is_err() {
-            // The writer thread ended early: its error says why.
-            self.sender.take();
-            return match self.thread.take().map(|t| t.join()) {
-                Some(Ok(Err(e))) => Err(e),
-                _ => Err("the per-path writer stopped unexpectedly".into()),
-            };
-        }
-        Ok(())
-    }
-}
-
-impl Drop for BackgroundWriter {
-    fn drop(&mut self) {
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 /// Joins per-path files with the same columns, in the order given, into
 /// `out`; returns the rows written. Streams record batches, so memory stays
 /// flat however large the parts are.
@@ -373,9 +312,8 @@ mod tests {
         writer
             .block(0, vec![vec![0.1, 0.2], vec![10.0, 11.0]])
             .unwrap();
-        let mut background = BackgroundWriter::spawn(writer);
-        background.block(2, vec![vec![0.3], vec![12.0]]).unwrap();
-        assert_eq!(background.close().unwrap(), 3);
+        writer.block(2, vec![vec![0.3], vec![12.0]]).unwrap();
+        assert_eq!(writer.close().unwrap(), 3);
         assert_eq!(read_column_names(&file).unwrap(), names);
         assert_eq!(
             read_column(&file, "a.growth@2024").unwrap(),

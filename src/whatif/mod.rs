@@ -12,7 +12,7 @@
 //! the paired interval `compare` uses.
 //!
 //! A run can be superseded: requests on one `channel` (a browser tab) cancel
-//! the older work of that channel at its next wave of blocks.
+//! the older work of that channel before its next block.
 
 pub mod controls;
 pub mod save;
