@@ -9,19 +9,22 @@
 use crate::engine::PathSink;
 use crate::model::Model;
 use crate::scenario::Scenario;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, UInt64Array};
-use arrow_schema::{DataType, Field, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::{ArrowWriter, ProjectionMask};
-use parquet::basic::{Compression, Encoding};
+use parquet::basic::{
+    Compression, Encoding, IntType, LogicalType, Repetition, Type as PhysicalType,
+};
+use parquet::column::reader::ColumnReader;
+use parquet::data_type::{DoubleType, Int64Type};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
-use parquet::schema::types::ColumnPath;
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::{ColumnPath, PrimitiveTypeBuilder, Type};
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Rows per Parquet row group: the writer holds one encoded group (16,384
-/// rows of the baseline's 64 columns: 8 MB) before it reaches the disk;
+/// Rows per Parquet row group: the writer holds one group's values (16,384
+/// rows of the baseline's 64 columns: 8 MB) before it encodes them;
 /// 65,536 cost 19 MB more peak memory at 10^6 paths and were no faster.
 const ROW_GROUP_ROWS: usize = 16_384;
 
@@ -129,10 +132,17 @@ pub(crate) const DOWNTURN_METRIC: &str = "regime.downturn";
 /// The per-path input column counting a path's downturn years.
 pub(crate) const DOWNTURN_YEARS: &str = "regime.downturn_years";
 
-/// Streams blocks of per-path values into a Parquet file.
+/// Streams blocks of per-path values into a Parquet file: a required
+/// `path` column (INT64, unsigned: read as uint64 by pandas, polars, DuckDB)
+/// then one required DOUBLE column per kept value, SNAPPY-compressed, in row
+/// groups of [`ROW_GROUP_ROWS`] paths. Written with the `parquet` crate's
+/// column writers, which need no Arrow arrays (and so no Arrow crates to
+/// build: about a minute of a cold build on two cores).
 pub(crate) struct PathsWriter {
-    writer: Option<ArrowWriter<File>>,
-    schema: Arc<Schema>,
+    writer: Option<SerializedFileWriter<File>>,
+    /// The next row group's path number and values, column by column.
+    group_first: u64,
+    group: Vec<Vec<f64>>,
     rows: u64,
 }
 
@@ -144,41 +154,98 @@ impl PathsWriter {
         columns: &[String],
         metadata: &[(&str, String)],
     ) -> Result<Self, String> {
-        let mut fields = vec![Field::new("path", DataType::UInt64, false)];
-        fields.extend(
-            columns
-                .iter()
-                .map(|c| Field::new(c, DataType::Float64, false)),
-        );
-        let schema = Arc::new(
-            Schema::new(fields).with_metadata(
-                metadata
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-            ),
-        );
+        fn required(name: &str, physical: PhysicalType) -> PrimitiveTypeBuilder<'_> {
+            Type::primitive_type_builder(name, physical).with_repetition(Repetition::REQUIRED)
+        }
+        let mut fields = vec![Arc::new(
+            required("path", PhysicalType::INT64)
+                .with_logical_type(Some(LogicalType::Integer(IntType {
+                    bit_width: 64,
+                    is_signed: false,
+                })))
+                .build()
+                .map_err(|e| e.to_string())?,
+        )];
+        for name in columns {
+            fields.push(Arc::new(
+                required(name, PhysicalType::DOUBLE)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            ));
+        }
+        let schema = Type::group_type_builder("schema")
+            .with_fields(fields)
+            .build()
+            .map_err(|e| e.to_string())?;
         let handle =
             File::create(file).map_err(|e| format!("cannot create {}: {e}", file.display()))?;
-        // Row groups of at most 16,384 rows bound the writer's buffer; the path
-        // numbers, consecutive, shrink to almost nothing with delta encoding.
+        // The path numbers, consecutive, shrink to almost nothing with delta
+        // encoding; random outcomes gain nothing from dictionaries.
         let properties = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_dictionary_enabled(false)
             .set_column_encoding(ColumnPath::from("path"), Encoding::DELTA_BINARY_PACKED)
+            .set_key_value_metadata(Some(
+                metadata
+                    .iter()
+                    .map(|(k, v)| KeyValue::new(k.to_string(), v.clone()))
+                    .collect(),
+            ))
             .build();
-        let writer = ArrowWriter::try_new(handle, schema.clone(), Some(properties))
+        let writer = SerializedFileWriter::new(handle, Arc::new(schema), Arc::new(properties))
             .map_err(|e| e.to_string())?;
         Ok(PathsWriter {
             writer: Some(writer),
-            schema,
+            group_first: 0,
+            group: vec![Vec::new(); columns.len()],
             rows: 0,
         })
     }
 
+    /// Encodes and writes the rows held, as one row group.
+    fn write_group(&mut self) -> Result<(), String> {
+        let rows = self.group.first().map_or(0, Vec::len);
+        if rows == 0 {
+            return Ok(());
+        }
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or("the per-path file is already closed")?;
+        let error = |e: parquet::errors::ParquetError| e.to_string();
+        let mut group = writer.next_row_group().map_err(error)?;
+        let paths: Vec<i64> = (self.group_first..self.group_first + rows as u64)
+            .map(|p| p as i64)
+            .collect();
+        let mut column = group
+            .next_column()
+            .map_err(error)?
+            .ok_or("the per-path file has no path column")?;
+        column
+            .typed::<Int64Type>()
+            .write_batch(&paths, None, None)
+            .map_err(error)?;
+        column.close().map_err(error)?;
+        for values in &mut self.group {
+            let mut column = group
+                .next_column()
+                .map_err(error)?
+                .ok_or("the per-path file has fewer columns than values")?;
+            column
+                .typed::<DoubleType>()
+                .write_batch(values, None, None)
+                .map_err(error)?;
+            column.close().map_err(error)?;
+            values.clear();
+        }
+        group.close().map_err(error)?;
+        self.group_first += rows as u64;
+        Ok(())
+    }
+
     /// Flushes and closes the file; returns the number of rows written.
     pub(crate) fn close(mut self) -> Result<u64, String> {
+        self.write_group()?;
         if let Some(writer) = self.writer.take() {
             writer.close().map_err(|e| e.to_string())?;
         }
@@ -188,113 +255,174 @@ impl PathsWriter {
 
 impl PathSink for PathsWriter {
     fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String> {
+        if columns.len() != self.group.len() {
+            return Err(format!(
+                "a block of {} columns for a per-path file of {}",
+                columns.len(),
+                self.group.len()
+            ));
+        }
         let rows = columns.first().map_or(0, Vec::len);
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from_iter_values(
-            first_path..first_path + rows as u64,
-        ))];
-        arrays.extend(
-            columns
-                .into_iter()
-                .map(|c| Arc::new(Float64Array::from(c)) as ArrayRef),
-        );
-        let batch = RecordBatch::try_new(self.schema.clone(), arrays).map_err(|e| e.to_string())?;
-        let writer = self
-            .writer
-            .as_mut()
-            .ok_or("the per-path file is already closed")?;
-        writer.write(&batch).map_err(|e| e.to_string())?;
+        let held = self.group.first().map_or(0, Vec::len);
+        // A row group holds consecutive paths.
+        if held > 0 && first_path != self.group_first + held as u64 {
+            self.write_group()?;
+        }
+        if self.group.first().is_none_or(Vec::is_empty) {
+            self.group_first = first_path;
+        }
+        for (held, values) in self.group.iter_mut().zip(&columns) {
+            held.extend_from_slice(values);
+        }
         self.rows += rows as u64;
+        if self.group.first().map_or(0, Vec::len) >= ROW_GROUP_ROWS {
+            self.write_group()?;
+        }
         Ok(())
     }
 }
 
+/// Opens a per-path file for reading.
+fn open(file: &Path) -> Result<SerializedFileReader<File>, String> {
+    let handle = File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    SerializedFileReader::new(handle)
+        .map_err(|e| format!("{} is not a readable Parquet file: {e}", file.display()))
+}
+
+/// The names of a file's columns, `path` first.
+fn column_names(reader: &SerializedFileReader<File>) -> Vec<String> {
+    reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+/// Appends the values of column `index` of row group `group` to `values`.
+fn read_doubles(
+    reader: &SerializedFileReader<File>,
+    group: usize,
+    index: usize,
+    values: &mut Vec<f64>,
+) -> Result<(), String> {
+    let row_group = reader.get_row_group(group).map_err(|e| e.to_string())?;
+    let rows = usize::try_from(row_group.metadata().num_rows()).unwrap_or(0);
+    match row_group
+        .get_column_reader(index)
+        .map_err(|e| e.to_string())?
+    {
+        ColumnReader::DoubleColumnReader(mut column) => {
+            let want = values.len() + rows;
+            while values.len() < want {
+                let (records, _, _) = column
+                    .read_records(want - values.len(), None, None, values)
+                    .map_err(|e| e.to_string())?;
+                if records == 0 {
+                    return Err(format!("row group {group} ends early"));
+                }
+            }
+            Ok(())
+        }
+        _ => Err(format!("column {index} is not float64")),
+    }
+}
+
+/// The first path number of row group `group` (its `path` column's first value).
+fn first_path(reader: &SerializedFileReader<File>, group: usize) -> Result<u64, String> {
+    let row_group = reader.get_row_group(group).map_err(|e| e.to_string())?;
+    match row_group.get_column_reader(0).map_err(|e| e.to_string())? {
+        ColumnReader::Int64ColumnReader(mut column) => {
+            let mut paths = Vec::with_capacity(1);
+            column
+                .read_records(1, None, None, &mut paths)
+                .map_err(|e| e.to_string())?;
+            paths
+                .first()
+                .map(|&p| p as u64)
+                .ok_or_else(|| format!("row group {group} is empty"))
+        }
+        _ => Err("the path column is not an integer".into()),
+    }
+}
+
 /// Joins per-path files with the same columns, in the order given, into
-/// `out`; returns the rows written. Streams record batches, so memory stays
+/// `out`; returns the rows written. Row group by row group, so memory stays
 /// flat however large the parts are.
 pub(crate) fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, String> {
-    let mut writer: Option<ArrowWriter<File>> = None;
-    let mut rows = 0u64;
+    let mut writer: Option<PathsWriter> = None;
     for part in parts {
-        let handle =
-            File::open(part).map_err(|e| format!("cannot open {}: {e}", part.display()))?;
-        let reader = ParquetRecordBatchReaderBuilder::try_new(handle)
-            .map_err(|e| format!("{} is not a readable Parquet file: {e}", part.display()))?
-            .with_batch_size(65_536)
-            .build()
-            .map_err(|e| e.to_string())?;
-        for batch in reader {
+        let reader = open(part)?;
+        let names = column_names(&reader);
+        let writer = match writer.as_mut() {
+            Some(writer) => writer,
+            None => {
+                let metadata: Vec<(String, String)> = reader
+                    .metadata()
+                    .file_metadata()
+                    .key_value_metadata()
+                    .into_iter()
+                    .flatten()
+                    .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
+                    .collect();
+                let metadata: Vec<(&str, String)> = metadata
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .collect();
+                writer.insert(PathsWriter::create(out, &names[1..], &metadata)?)
+            }
+        };
+        if names.len() != writer.group.len() + 1 {
+            return Err(format!(
+                "{} has other columns than the first part",
+                part.display()
+            ));
+        }
+        for group in 0..reader.num_row_groups() {
             if crate::engine::stop_requested() {
                 return Err("interrupted".into());
             }
-            let batch = batch.map_err(|e| format!("{} is damaged: {e}", part.display()))?;
-            if writer.is_none() {
-                let handle = File::create(out)
-                    .map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-                let properties = WriterProperties::builder()
-                    .set_compression(Compression::SNAPPY)
-                    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-                    .set_dictionary_enabled(false)
-                    .set_column_encoding(ColumnPath::from("path"), Encoding::DELTA_BINARY_PACKED)
-                    .build();
-                writer = Some(
-                    ArrowWriter::try_new(handle, batch.schema(), Some(properties))
-                        .map_err(|e| e.to_string())?,
-                );
+            let damaged = |e: String| format!("{} is damaged: {e}", part.display());
+            let first = first_path(&reader, group).map_err(damaged)?;
+            let mut columns = Vec::with_capacity(names.len() - 1);
+            for index in 1..names.len() {
+                let mut values = Vec::new();
+                read_doubles(&reader, group, index, &mut values).map_err(damaged)?;
+                columns.push(values);
             }
-            rows += batch.num_rows() as u64;
-            if let Some(w) = writer.as_mut() {
-                w.write(&batch)
-                    .map_err(|e| format!("cannot join {}: {e}", part.display()))?;
-            }
+            writer
+                .block(first, columns)
+                .map_err(|e| format!("cannot join {}: {e}", part.display()))?;
         }
     }
-    if let Some(w) = writer {
-        w.close().map_err(|e| e.to_string())?;
+    match writer {
+        Some(writer) => writer.close(),
+        None => Ok(0),
     }
-    Ok(rows)
 }
 
 /// The column names of a per-path file (without `path`).
 #[cfg(test)]
 fn read_column_names(file: &Path) -> Result<Vec<String>, String> {
-    let handle = File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(handle)
-        .map_err(|e| format!("{} is not a readable Parquet file: {e}", file.display()))?;
-    Ok(builder
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
+    Ok(column_names(&open(file)?)
+        .into_iter()
         .filter(|n| n != "path")
         .collect())
 }
 
 /// All values of column `name`, in path order.
 pub fn read_column(file: &Path, name: &str) -> Result<Vec<f64>, String> {
-    let handle = File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(handle)
-        .map_err(|e| format!("{} is not a readable Parquet file: {e}", file.display()))?;
-    let index = builder
-        .schema()
-        .fields()
+    let reader = open(file)?;
+    let index = column_names(&reader)
         .iter()
-        .position(|f| f.name() == name)
+        .position(|n| n == name)
         .ok_or_else(|| format!("{} has no column `{name}`", file.display()))?;
-    let mask = ProjectionMask::roots(builder.parquet_schema(), [index]);
-    let reader = builder
-        .with_projection(mask)
-        .with_batch_size(65_536)
-        .build()
-        .map_err(|e| e.to_string())?;
     let mut values = Vec::new();
-    for batch in reader {
-        let batch = batch.map_err(|e| format!("{} is damaged: {e}", file.display()))?;
-        let column = batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or_else(|| format!("column `{name}` of {} is not float64", file.display()))?;
-        values.extend(column.values().iter().copied());
+    for group in 0..reader.num_row_groups() {
+        read_doubles(&reader, group, index, &mut values)
+            .map_err(|e| format!("column `{name}` of {} cannot be read: {e}", file.display()))?;
     }
     Ok(values)
 }
@@ -324,5 +452,51 @@ mod tests {
             vec![10.0, 11.0, 12.0]
         );
         assert!(read_column(&file, "nope@2024").is_err());
+    }
+
+    #[test]
+    fn joins_parts_with_their_metadata_and_path_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = vec![column_name("a.growth", 2024)];
+        let parts: Vec<std::path::PathBuf> = (0..2)
+            .map(|k| dir.path().join(format!("{k}.parquet")))
+            .collect();
+        for (k, part) in parts.iter().enumerate() {
+            let mut writer =
+                PathsWriter::create(part, &names, &[("xuhui-sim.seed", "7".into())]).unwrap();
+            // Paths 0-2 and 10-12: a row group holds consecutive paths only.
+            let first = 10 * k as u64;
+            writer
+                .block(first, vec![vec![first as f64, first as f64 + 1.0]])
+                .unwrap();
+            writer
+                .block(first + 2, vec![vec![first as f64 + 2.0]])
+                .unwrap();
+            assert_eq!(writer.close().unwrap(), 3);
+        }
+        let joined = dir.path().join(PATHS_FILE);
+        assert_eq!(concatenate(&parts, &joined).unwrap(), 6);
+        assert_eq!(
+            read_column(&joined, "a.growth@2024").unwrap(),
+            vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0]
+        );
+        let reader = open(&joined).unwrap();
+        let seed = reader
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .unwrap()
+            .iter()
+            .find(|kv| kv.key == "xuhui-sim.seed")
+            .and_then(|kv| kv.value.clone());
+        assert_eq!(seed.as_deref(), Some("7"));
+        let firsts: Vec<u64> = (0..reader.num_row_groups())
+            .map(|g| first_path(&reader, g).unwrap())
+            .collect();
+        assert_eq!(
+            firsts,
+            vec![0, 10],
+            "a row group per run of consecutive paths"
+        );
     }
 }
