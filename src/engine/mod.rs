@@ -277,6 +277,10 @@ pub(crate) fn run_blocks(
         }),
     };
     let finished: Vec<Option<CountState>> = pool.broadcast(|_| {
+        // A panic in this worker stops the others (rayon raises it again
+        // once every worker has returned) instead of leaving them waiting
+        // for a block that will never be folded.
+        let _stop_on_panic = StopOnPanic(&schedule);
         let mut worker: Option<Worker> = None;
         while let Some(block) = schedule.claim(&cancelled) {
             // Built on its own thread, so its memory comes from that thread's
@@ -297,11 +301,31 @@ pub(crate) fn run_blocks(
     if let Some(failure) = queue.failure {
         return Err(failure);
     }
+    // Cancelled after the last block was claimed: the answer is still stale.
+    if cancelled() {
+        return Err(EngineError::Cancelled);
+    }
     // Integer counts merge exactly in any order.
     let counts = pool
         .install(|| CountState::combine(finished.into_iter().flatten().collect()))
         .unwrap_or_else(|| CountState::new(model, &target_years));
     Ok((counts, threads))
+}
+
+/// Marks the run failed when a worker unwinds from a panic, and wakes the
+/// workers waiting for room, so that none waits for the panicked block.
+struct StopOnPanic<'a, 'f, 's, 'p>(&'a Schedule<'f, 's, 'p>);
+
+impl Drop for StopOnPanic<'_, '_, '_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut queue = self.0.lock();
+            queue
+                .failure
+                .get_or_insert(EngineError::Sink("a worker thread panicked".into()));
+            self.0.room.notify_all();
+        }
+    }
 }
 
 /// What a block hands on: its floating-point sums and its kept values.
@@ -409,7 +433,8 @@ impl Schedule<'_, '_, '_> {
                 let mut queue = self.lock();
                 queue.next_fold += 1;
                 if let Err(e) = sunk {
-                    queue.failure = Some(EngineError::Sink(e));
+                    // A stop asked for meanwhile keeps its own exit code.
+                    queue.failure.get_or_insert(EngineError::Sink(e));
                 }
                 self.room.notify_all();
                 drop(queue);
@@ -524,5 +549,82 @@ impl Worker {
             first = end;
         }
         (sums, kept_values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str = "[scenario]\nname = \"w\"\nbase_year = 2023\nend_year = 2025\n[series.a]\nbase = 100\nmean_growth = 0.05\nvolatility = 0.01\ngdp_share = 1.0\n[[target]]\nname = \"g\"\nmetric = \"gdp.growth\"\nyear = 2024\nat_least = 0.05\n";
+
+    fn model() -> Model {
+        let scenario = crate::scenario::load_str(SMALL, "w.toml", &[]).unwrap();
+        Model::compile(&scenario).unwrap()
+    }
+
+    /// Records the first path of every block it is handed; panics on one.
+    struct Sink {
+        firsts: Vec<u64>,
+        panic_at: Option<u64>,
+    }
+
+    impl PathSink for Sink {
+        fn block(&mut self, first_path: u64, _columns: Vec<Vec<f64>>) -> Result<(), String> {
+            #[allow(clippy::panic)]
+            if Some(first_path) == self.panic_at {
+                panic!("a sink that fails on purpose");
+            }
+            self.firsts.push(first_path);
+            Ok(())
+        }
+    }
+
+    fn config(threads: usize) -> RunConfig {
+        RunConfig {
+            paths: 40 * BLOCK_PATHS + 7,
+            seed: 3,
+            threads: Some(threads),
+        }
+    }
+
+    #[test]
+    fn blocks_reach_the_sink_once_each_in_order_on_any_thread_count() {
+        let model = model();
+        for threads in [1, 2, 3] {
+            let mut sink = Sink {
+                firsts: Vec::new(),
+                panic_at: None,
+            };
+            run_keeping(&model, &config(threads), &[0], Some(&mut sink), None).unwrap();
+            let expected: Vec<u64> = (0..41).map(|b| b * BLOCK_PATHS).collect();
+            assert_eq!(sink.firsts, expected, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_panic_while_folding_fails_the_run_instead_of_stalling_it() {
+        let model = model();
+        let mut sink = Sink {
+            firsts: Vec::new(),
+            panic_at: Some(5 * BLOCK_PATHS),
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run_keeping(&model, &config(2), &[0], Some(&mut sink), None)
+        }));
+        assert!(outcome.is_err(), "the panic reaches the caller");
+    }
+
+    #[test]
+    fn a_cancel_after_the_last_block_is_claimed_still_cancels() {
+        let model = model();
+        let asked = std::sync::atomic::AtomicU64::new(0);
+        // Says stop only once every block has been claimed (41 asks).
+        let cancel = || asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 41;
+        let outcome = run_cancellable(&model, &config(2), &[], None, None, Some(&cancel));
+        assert!(
+            matches!(outcome, Err(EngineError::Cancelled)),
+            "{outcome:?}"
+        );
     }
 }

@@ -353,9 +353,27 @@ fn first_path(reader: &SerializedFileReader<File>, group: usize) -> Result<u64, 
 /// flat however large the parts are.
 pub(crate) fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u64, String> {
     let mut writer: Option<PathsWriter> = None;
+    let mut first_names: Option<Vec<String>> = None;
     for part in parts {
         let reader = open(part)?;
         let names = column_names(&reader);
+        if names.first().map(String::as_str) != Some("path") {
+            return Err(format!(
+                "{} is not a per-path file: its first column is not `path`",
+                part.display()
+            ));
+        }
+        match &first_names {
+            Some(first) if *first != names => {
+                return Err(format!(
+                    "{} has other columns than {}",
+                    part.display(),
+                    parts[0].display()
+                ))
+            }
+            Some(_) => {}
+            None => first_names = Some(names.clone()),
+        }
         let writer = match writer.as_mut() {
             Some(writer) => writer,
             None => {
@@ -374,12 +392,6 @@ pub(crate) fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u6
                 writer.insert(PathsWriter::create(out, &names[1..], &metadata)?)
             }
         };
-        if names.len() != writer.group.len() + 1 {
-            return Err(format!(
-                "{} has other columns than the first part",
-                part.display()
-            ));
-        }
         for group in 0..reader.num_row_groups() {
             if crate::engine::stop_requested() {
                 return Err("interrupted".into());
