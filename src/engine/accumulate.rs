@@ -54,7 +54,14 @@ impl CountState {
             .sketches
             .par_iter_mut()
             .zip(others)
-            .for_each(|(sketch, others)| {
+            .for_each(|(sketch, mut others)| {
+                // Merge into a copy that has a window, so the others' window
+                // counts land in counters, not pages.
+                if !sketch.has_window() {
+                    if let Some(windowed) = others.iter_mut().find(|o| o.has_window()) {
+                        std::mem::swap(sketch, windowed);
+                    }
+                }
                 for other in others {
                     sketch.merge(&other);
                 }

@@ -268,6 +268,11 @@ impl QuantileSketch {
         }
     }
 
+    /// Whether the sketch has a window open (its fast counters).
+    pub(crate) fn has_window(&self) -> bool {
+        !self.window.is_empty()
+    }
+
     /// Number of values added.
     pub(crate) fn count(&self) -> u64 {
         self.count
