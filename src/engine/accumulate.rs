@@ -43,12 +43,11 @@ impl CountState {
         let mut first = states.next()?;
         let mut others: Vec<Vec<QuantileSketch>> =
             (0..first.sketches.len()).map(|_| Vec::new()).collect();
-        for mut other in states {
-            for (column, sketch) in others.iter_mut().zip(other.sketches.drain(..)) {
+        for other in states {
+            first.merge_tallies(&other);
+            for (column, sketch) in others.iter_mut().zip(other.sketches) {
                 column.push(sketch);
             }
-            other.sketches = Vec::new();
-            first.merge(&other);
         }
         first
             .sketches
@@ -74,6 +73,12 @@ impl CountState {
         for (a, b) in self.sketches.iter_mut().zip(&other.sketches) {
             a.merge(b);
         }
+        self.merge_tallies(other);
+    }
+
+    /// Adds `other`'s counts of targets met and of clamped draws (all but
+    /// the sketches).
+    fn merge_tallies(&mut self, other: &CountState) {
         for (a, b) in self.met.iter_mut().zip(&other.met) {
             *a += b;
         }

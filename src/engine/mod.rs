@@ -262,6 +262,7 @@ pub(crate) fn run_blocks(
     .max(2 * threads as u64);
     let schedule = Schedule {
         blocks: blocks.clone(),
+        paths: config.paths,
         ahead,
         queue: Mutex::new(Queue {
             next_claim: blocks.start,
@@ -290,7 +291,7 @@ pub(crate) fn run_blocks(
             let last = (first + BLOCK_PATHS).min(config.paths);
             let done =
                 worker.run_block(model, &target_years, config.seed, first..last, shift, kept);
-            schedule.finish(block, done, config.paths);
+            schedule.finish(block, done);
         }
         worker.map(|worker| worker.counts)
     });
@@ -342,6 +343,8 @@ type Finished = (BlockSums, Vec<Vec<f64>>);
 /// the next one to fold, which bounds the finished blocks held at once.
 struct Schedule<'f, 's, 'p> {
     blocks: std::ops::Range<u64>,
+    /// The run's paths (the last block may be short).
+    paths: u64,
     ahead: u64,
     queue: Mutex<Queue>,
     /// Signalled when `next_fold` moves on or the run fails.
@@ -406,7 +409,7 @@ impl Schedule<'_, '_, '_> {
 
     /// Files finished `block`, then folds every block that is next in order
     /// unless another worker is folding (it will fold this one too).
-    fn finish(&self, block: u64, done: Finished, paths: u64) {
+    fn finish(&self, block: u64, done: Finished) {
         self.lock().ready.insert(block, done);
         loop {
             let Ok(mut folder) = self.folder.try_lock() else {
@@ -439,7 +442,7 @@ impl Schedule<'_, '_, '_> {
                 self.room.notify_all();
                 drop(queue);
                 if let Some(report) = folder.progress {
-                    report(((block + 1 - self.blocks.start) * BLOCK_PATHS).min(paths));
+                    report(((block + 1 - self.blocks.start) * BLOCK_PATHS).min(self.paths));
                 }
             }
             drop(folder);

@@ -17,7 +17,7 @@ use parquet::data_type::{DoubleType, Int64Type};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::file::writer::SerializedFileWriter;
+use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::{ColumnPath, PrimitiveTypeBuilder, Type};
 use std::fs::File;
 use std::path::Path;
@@ -217,25 +217,9 @@ impl PathsWriter {
         let paths: Vec<i64> = (self.group_first..self.group_first + rows as u64)
             .map(|p| p as i64)
             .collect();
-        let mut column = group
-            .next_column()
-            .map_err(error)?
-            .ok_or("the per-path file has no path column")?;
-        column
-            .typed::<Int64Type>()
-            .write_batch(&paths, None, None)
-            .map_err(error)?;
-        column.close().map_err(error)?;
+        write_column::<Int64Type>(&mut group, &paths)?;
         for values in &mut self.group {
-            let mut column = group
-                .next_column()
-                .map_err(error)?
-                .ok_or("the per-path file has fewer columns than values")?;
-            column
-                .typed::<DoubleType>()
-                .write_batch(values, None, None)
-                .map_err(error)?;
-            column.close().map_err(error)?;
+            write_column::<DoubleType>(&mut group, values)?;
             values.clear();
         }
         group.close().map_err(error)?;
@@ -251,6 +235,23 @@ impl PathsWriter {
         }
         Ok(self.rows)
     }
+}
+
+/// Writes `values` as the row group's next column.
+fn write_column<T: parquet::data_type::DataType>(
+    group: &mut SerializedRowGroupWriter<'_, File>,
+    values: &[T::T],
+) -> Result<(), String> {
+    let error = |e: parquet::errors::ParquetError| e.to_string();
+    let mut column = group
+        .next_column()
+        .map_err(error)?
+        .ok_or("the per-path file has fewer columns than values")?;
+    column
+        .typed::<T>()
+        .write_batch(values, None, None)
+        .map_err(error)?;
+    column.close().map_err(error)
 }
 
 impl PathSink for PathsWriter {

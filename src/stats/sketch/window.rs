@@ -77,22 +77,8 @@ impl Window {
     #[cfg(test)]
     /// Counts the value of ordered key `key` if it is in range; returns
     /// whether it was.
-    #[inline(always)]
     pub(crate) fn add(&mut self, key: u32) -> bool {
-        let side = (key >> 24) as usize & 1;
-        let local = key.wrapping_sub(self.first[side]);
-        if local >= self.len[side] {
-            return false;
-        }
-        let index = (self.offset[side] + local) as usize;
-        let Some(counter) = self.low.get_mut(index) else {
-            return false;
-        };
-        *counter = counter.wrapping_add(1);
-        if *counter == 0 {
-            self.carry(index);
-        }
-        true
+        self.add_count(key, 1)
     }
 
     /// Counts every value of `values` whose ordered key is in range, and
