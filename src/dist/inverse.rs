@@ -166,10 +166,112 @@ pub(crate) fn standard_normal_cdf(x: f64) -> f64 {
         .clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON / 2.0)
 }
 
-/// `Φ⁻¹(u)`, the standard normal quantile (statrs, via the inverse error function).
+/// `Φ⁻¹(u)`, the standard normal quantile, by Wichura's algorithm AS 241
+/// (PPND16: Applied Statistics 37(3), 1988, 477-484): a rational function
+/// of `u - 1/2` in the centre (|u - 1/2| ≤ 0.425) and of `√(-ln u)` (or of
+/// `1 - u`) in the tails, relative error about 1e-16 for every `u` a double
+/// holds. Three times faster here than statrs' inverse error function
+/// (which it replaced: they agree within 4e-15 relative, tested below),
+/// and every design draws one per input and year. `u` at or beyond 0 or 1
+/// gives -∞ or +∞; NaN gives NaN. The coefficients are written as the
+/// paper prints them (20 digits), so that they can be checked against it.
 #[inline]
+#[allow(clippy::excessive_precision)]
 pub(crate) fn standard_normal_quantile(u: f64) -> f64 {
-    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u)
+    /// `(Σ num[i] r^i) / (1 + Σ den[i] r^(i+1))`, by Horner's rule.
+    #[inline(always)]
+    fn ratio(num: &[f64; 8], den: &[f64; 7], r: f64) -> f64 {
+        let mut top = num[7];
+        let mut bottom = den[6];
+        for i in (0..7).rev() {
+            top = top * r + num[i];
+        }
+        for i in (0..6).rev() {
+            bottom = bottom * r + den[i];
+        }
+        top / (bottom * r + 1.0)
+    }
+    const A: [f64; 8] = [
+        3.387_132_872_796_366_608,
+        1.331_416_678_917_843_774_5e2,
+        1.971_590_950_306_551_442_7e3,
+        1.373_169_376_550_946_112_5e4,
+        4.592_195_393_154_987_145_7e4,
+        6.726_577_092_700_870_085_3e4,
+        3.343_057_558_358_812_810_5e4,
+        2.509_080_928_730_122_672_7e3,
+    ];
+    const B: [f64; 7] = [
+        4.231_333_070_160_091_125_2e1,
+        6.871_870_074_920_579_083e2,
+        5.394_196_021_424_751_107_7e3,
+        2.121_379_430_158_659_586_7e4,
+        3.930_789_580_009_271_061e4,
+        2.872_908_573_572_194_267_4e4,
+        5.226_495_278_852_854_561e3,
+    ];
+    const C: [f64; 8] = [
+        1.423_437_110_749_683_577_34,
+        4.630_337_846_156_545_295_9,
+        5.769_497_221_460_691_405_5,
+        3.647_848_324_763_204_605_04,
+        1.270_458_252_452_368_382_58,
+        2.417_807_251_774_506_117_7e-1,
+        2.272_384_498_926_918_458_33e-2,
+        7.745_450_142_783_414_076_4e-4,
+    ];
+    const D: [f64; 7] = [
+        2.053_191_626_637_758_821_87,
+        1.676_384_830_183_803_849_4,
+        6.897_673_349_851_000_045_5e-1,
+        1.481_039_764_274_800_745_9e-1,
+        1.519_866_656_361_645_719_66e-2,
+        5.475_938_084_995_344_946e-4,
+        1.050_750_071_644_416_843_24e-9,
+    ];
+    const E: [f64; 8] = [
+        6.657_904_643_501_103_777_2,
+        5.463_784_911_164_114_369_9,
+        1.784_826_539_917_291_335_8,
+        2.965_605_718_285_048_912_3e-1,
+        2.653_218_952_657_612_309_3e-2,
+        1.242_660_947_388_078_438_6e-3,
+        2.711_555_568_743_487_578_15e-5,
+        2.010_334_399_292_288_132_65e-7,
+    ];
+    const F: [f64; 7] = [
+        5.998_322_065_558_879_376_9e-1,
+        1.369_298_809_227_358_053_1e-1,
+        1.487_536_129_085_061_485_25e-2,
+        7.868_691_311_456_132_591e-4,
+        1.846_318_317_510_054_681_8e-5,
+        1.421_511_758_316_445_888_7e-7,
+        2.044_263_103_389_939_785_64e-15,
+    ];
+    let q = u - 0.5;
+    if q.abs() <= 0.425 {
+        return q * ratio(&A, &B, 0.180_625 - q * q);
+    }
+    // The smaller tail's probability: exact for u in [1/2, 1) (Sterbenz).
+    let tail = if q < 0.0 { u } else { 1.0 - u };
+    if tail.is_nan() {
+        return f64::NAN;
+    }
+    let magnitude = if tail <= 0.0 {
+        f64::INFINITY
+    } else {
+        let r = (-tail.ln()).sqrt();
+        if r <= 5.0 {
+            ratio(&C, &D, r - 1.6)
+        } else {
+            ratio(&E, &F, r - 5.0)
+        }
+    };
+    if q < 0.0 {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// `x ↦ F⁻¹(Φ(x))` of a distribution: the value a latent standard normal `x`
@@ -271,6 +373,55 @@ impl NormalScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// AS 241 against statrs' inverse error function, the implementation it
+    /// replaced, from the centre to the smallest normal double in the lower
+    /// tail and to 1 - 2^-53 in the upper: the same to 4e-15 relative (a few
+    /// units in the last place), and exact symmetry about 1/2.
+    #[test]
+    fn the_normal_quantile_agrees_with_the_inverse_error_function() {
+        let reference =
+            |u: f64| -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * u);
+        let mut levels: Vec<f64> = (1..10_000).map(|k| k as f64 / 10_000.0).collect();
+        levels.extend((1..=307).map(|k| 10f64.powi(-k)));
+        levels.extend((1..=53).map(|k| 1.0 - 2f64.powi(-k)));
+        levels.extend([
+            0.075,
+            0.925,
+            0.074_999_999,
+            0.925_000_001,
+            f64::MIN_POSITIVE,
+        ]);
+        let mut worst = (0.0f64, 0.0);
+        for &u in &levels {
+            let (ours, theirs) = (standard_normal_quantile(u), reference(u));
+            let error = if theirs == 0.0 {
+                ours.abs()
+            } else {
+                ((ours - theirs) / theirs).abs()
+            };
+            if error > worst.0 {
+                worst = (error, u);
+            }
+        }
+        assert!(
+            worst.0 < 4e-15,
+            "relative difference {:e} at u = {:e}",
+            worst.0,
+            worst.1
+        );
+        for k in 1..1024 {
+            let u = k as f64 / 2048.0;
+            assert_eq!(
+                standard_normal_quantile(u),
+                -standard_normal_quantile(1.0 - u)
+            );
+        }
+        assert_eq!(standard_normal_quantile(0.5), 0.0);
+        assert_eq!(standard_normal_quantile(0.0), f64::NEG_INFINITY);
+        assert_eq!(standard_normal_quantile(1.0), f64::INFINITY);
+        assert!(standard_normal_quantile(f64::NAN).is_nan());
+    }
 
     #[test]
     fn normal_scores_are_within_a_millionth_of_the_spread() {

@@ -381,13 +381,9 @@ impl Dist {
     /// The quantile at level `q` in (0, 1): the value below which a share `q`
     /// of draws fall (for binomial, of the delivered share of items: `p`).
     pub(crate) fn quantile(&self, q: f64) -> f64 {
-        use statrs::distribution::{Beta, ContinuousCDF, Normal, StudentsT};
+        use statrs::distribution::{Beta, ContinuousCDF, StudentsT};
         let q = q.clamp(1e-12, 1.0 - 1e-12);
-        let standard_normal = || {
-            Normal::new(0.0, 1.0)
-                .map(|n| n.inverse_cdf(q))
-                .unwrap_or(0.0)
-        };
+        let standard_normal = || standard_normal_quantile(q);
         match *self {
             Dist::Fixed { value } => value,
             Dist::Normal { mean, sd } => mean + sd * standard_normal(),
@@ -449,11 +445,7 @@ impl Dist {
                 sigma_right,
             } => {
                 let left = sigma_left / (sigma_left + sigma_right);
-                let z = |level: f64| {
-                    Normal::new(0.0, 1.0)
-                        .map(|n| n.inverse_cdf(level))
-                        .unwrap_or(0.0)
-                };
+                let z = standard_normal_quantile;
                 if q < left {
                     // Below the mode: the left half-normal, P(X < x) = left * 2 Φ((x - mode)/σL).
                     mode + sigma_left * z(q / left / 2.0)
