@@ -499,11 +499,17 @@ impl QuantileSketch {
                 },
             )
         };
-        // Negative binades: largest magnitude first; then zeros; then positive binades.
+        // Negative binades: largest magnitude first; then zeros; then positive
+        // binades. Empty binades (nearly all of the 4,096) are skipped before
+        // an iterator is boxed for them.
+        let occupied = move |b: &usize| self.binade_of[*b] != 0;
         let negative = (BINADES / 2..BINADES)
             .rev()
+            .filter(occupied)
             .flat_map(move |b| pages_of(b, true));
-        let positive = (0..BINADES / 2).flat_map(move |b| pages_of(b, false));
+        let positive = (0..BINADES / 2)
+            .filter(occupied)
+            .flat_map(move |b| pages_of(b, false));
         negative
             .chain(std::iter::once(Part::Zeros(self.zeros)))
             .chain(positive)
