@@ -451,13 +451,13 @@ impl QuantileSketch {
         } else {
             self.count_values(&other.pending);
         }
-        other.window.for_each_count(|ordered, count| {
-            if !self.window.add_count(ordered, count) {
-                let bits = u64::from(raw_key(ordered)) << BUCKET_SHIFT;
-                let bucket = (raw_key(ordered) as usize) & (PAGE_SIZE - 1);
-                self.page_mut(bits).add(bucket, count);
-            }
+        let mut window = std::mem::take(&mut self.window);
+        window.merge_from(&other.window, |ordered, count| {
+            let bits = u64::from(raw_key(ordered)) << BUCKET_SHIFT;
+            let bucket = (raw_key(ordered) as usize) & (PAGE_SIZE - 1);
+            self.page_mut(bits).add(bucket, count);
         });
+        self.window = window;
         for (binade_index, &slot) in other.binade_of.iter().enumerate() {
             if slot == 0 {
                 continue;

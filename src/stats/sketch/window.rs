@@ -140,7 +140,9 @@ impl Window {
     }
 
     /// Adds `count` to the counter of ordered key `key` if it is in range;
-    /// returns whether it was.
+    /// returns whether it was (for tests: [`merge_from`](Self::merge_from)
+    /// adds in bulk).
+    #[cfg(test)]
     pub(crate) fn add_count(&mut self, key: u32, count: u64) -> bool {
         let side = (key >> 24) as usize & 1;
         let local = key.wrapping_sub(self.first[side]);
@@ -167,8 +169,106 @@ impl Window {
         true
     }
 
+    /// Adds the counts of `other` into this window: counter by counter, in
+    /// bulk, where `other`'s ranges overlap this window's (merging two
+    /// threads' windows, which cover nearly the same buckets); `outside` gets
+    /// every non-empty bucket of `other` beyond them as (ordered key, count).
+    /// Exact, like every merge of counts.
+    pub(crate) fn merge_from(&mut self, other: &Window, mut outside: impl FnMut(u32, u64)) {
+        for side in 0..2 {
+            let (first, len) = (other.first[side], other.len[side]);
+            if len == 0 {
+                continue;
+            }
+            // The overlap, in `other`'s counters of this side: [start, end).
+            let (own_first, own_len) = (self.first[side], self.len[side]);
+            let low_key = first.max(own_first);
+            let high_key =
+                (u64::from(first) + u64::from(len)).min(u64::from(own_first) + u64::from(own_len));
+            let (start, end) = if own_len > 0 && u64::from(low_key) < high_key {
+                (low_key - first, (high_key - u64::from(first)) as u32)
+            } else {
+                (len, len)
+            };
+            other.visit_side(side, 0..start, &mut outside);
+            if start < end {
+                let from = (other.offset[side] + start) as usize;
+                let to = (self.offset[side] + (low_key - own_first)) as usize;
+                let count = (end - start) as usize;
+                let carries =
+                    (!other.carries.is_empty()).then(|| &other.carries[from..from + count]);
+                self.add_counters(to, &other.low[from..from + count], carries);
+            }
+            other.visit_side(side, end..len, &mut outside);
+        }
+    }
+
+    /// Adds 8-bit counters (and their carries) to this window's counters
+    /// from index `to` on: 64 at a time, with no carry to handle unless one
+    /// of the 64 sums passes 255.
+    fn add_counters(&mut self, to: usize, low: &[u8], carries: Option<&[u32]>) {
+        const CHUNK: usize = 64;
+        let mut wrapped = Vec::new();
+        for (chunk_index, source) in low.chunks(CHUNK).enumerate() {
+            let at = to + chunk_index * CHUNK;
+            let target = &mut self.low[at..at + source.len()];
+            let overflows = target.iter().zip(source).fold(false, |any, (&t, &s)| {
+                any | (u16::from(t) + u16::from(s) > 255)
+            });
+            if overflows {
+                for (offset, (t, &s)) in target.iter_mut().zip(source).enumerate() {
+                    let (sum, wrap) = t.overflowing_add(s);
+                    *t = sum;
+                    if wrap {
+                        wrapped.push(at + offset);
+                    }
+                }
+            } else {
+                for (t, &s) in target.iter_mut().zip(source) {
+                    *t += s;
+                }
+            }
+        }
+        for index in wrapped {
+            self.carry(index);
+        }
+        let Some(carries) = carries else { return };
+        for (chunk_index, source) in carries.chunks(CHUNK).enumerate() {
+            if source.iter().all(|&c| c == 0) {
+                continue;
+            }
+            if self.carries.is_empty() {
+                self.carries = vec![0; self.low.len()];
+            }
+            let at = to + chunk_index * CHUNK;
+            for (t, &s) in self.carries[at..at + source.len()].iter_mut().zip(source) {
+                *t += s;
+            }
+        }
+    }
+
+    /// Calls `visit` with every non-empty counter of side `side` whose place
+    /// in the side is in `places`, as (ordered key, count).
+    fn visit_side(
+        &self,
+        side: usize,
+        places: std::ops::Range<u32>,
+        visit: &mut impl FnMut(u32, u64),
+    ) {
+        let offset = self.offset[side] as usize;
+        for place in places {
+            let index = offset + place as usize;
+            let units = self.carries.get(index).map_or(0, |&c| u64::from(c));
+            let count = u64::from(self.low[index]) + (units << 8);
+            if count > 0 {
+                visit(self.first[side] + place, count);
+            }
+        }
+    }
+
     /// Calls `visit` with every non-empty bucket as (ordered key, count), in
-    /// key order.
+    /// key order (for tests).
+    #[cfg(test)]
     pub(crate) fn for_each_count(&self, mut visit: impl FnMut(u32, u64)) {
         let carried = !self.carries.is_empty();
         for side in 0..2 {
@@ -321,6 +421,51 @@ mod tests {
                 (POSITIVE_ZERO_KEY + 1050, 1000)
             ]
         );
+    }
+
+    /// Bulk merging gives the counts that adding `other`'s counts one by one
+    /// gives, for windows whose ranges overlap in part, with carries on
+    /// either side, sums that wrap and counts outside the target's ranges.
+    #[test]
+    fn bulk_merge_equals_merging_count_by_count() {
+        let open = |shift: u32| {
+            let mut keys: Vec<u32> = (0..300)
+                .map(|i| POSITIVE_ZERO_KEY + 5_000 + shift + 3 * i)
+                .chain((0..300).map(|i| NEGATIVE_ZERO_KEY - 9_000 - shift - 2 * i))
+                .collect();
+            Window::open(&mut keys)
+        };
+        let (mut target, mut other) = (open(0), open(700));
+        for (i, key) in (0..5_000u32)
+            .map(|i| POSITIVE_ZERO_KEY + 4_800 + (i * 7) % 2_000)
+            .chain((0..3_000).map(|i| NEGATIVE_ZERO_KEY - 8_500 - (i * 13) % 2_500))
+            .enumerate()
+        {
+            // Repeats past 255 in both windows, so both carry.
+            let repeats = if i % 97 == 0 { 300 } else { 1 + (i as u64 % 3) };
+            target.add_count(key, repeats);
+            other.add_count(key + 40, repeats + 1);
+        }
+        let mut expected = target.clone();
+        let mut expected_outside = Vec::new();
+        other.for_each_count(|key, count| {
+            if !expected.add_count(key, count) {
+                expected_outside.push((key, count));
+            }
+        });
+        let mut outside = Vec::new();
+        target.merge_from(&other, |key, count| outside.push((key, count)));
+        let counts = |w: &Window| {
+            let mut all = Vec::new();
+            w.for_each_count(|key, count| all.push((key, count)));
+            all
+        };
+        assert!(!target.carries.is_empty() && !other.carries.is_empty());
+        assert_eq!(counts(&target), counts(&expected));
+        outside.sort_unstable();
+        expected_outside.sort_unstable();
+        assert!(!outside.is_empty());
+        assert_eq!(outside, expected_outside);
     }
 
     #[test]
