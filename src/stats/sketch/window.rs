@@ -205,7 +205,9 @@ impl Window {
 
     /// Adds 8-bit counters (and their carries) to this window's counters
     /// from index `to` on: 64 at a time, with no carry to handle unless one
-    /// of the 64 sums passes 255.
+    /// of the 64 sums passes 255. Carries cannot overflow: a run counts at
+    /// most [`MAX_PATHS`](crate::engine::MAX_PATHS) (4e9) values a metric,
+    /// 1.6e7 carries of 256 at most.
     fn add_counters(&mut self, to: usize, low: &[u8], carries: Option<&[u32]>) {
         const CHUNK: usize = 64;
         let mut wrapped = Vec::new();
