@@ -72,29 +72,13 @@ const SWEEP_RUN: usize = 64;
 /// [`SWEEP_RUN`] levels: Newton's method started from the quantile before,
 /// a few times faster than solving each level afresh.
 fn ascending_quantiles(dist: &Dist, levels: &[f64]) -> Vec<f64> {
-    let beta = match *dist {
-        Dist::Beta {
-            alpha,
-            beta,
-            min,
-            max,
-        } => Some((alpha, beta, min, max)),
-        Dist::Pert {
-            min,
-            mode,
-            max,
-            lambda,
-        } => {
-            let (alpha, beta) = super::pert_shapes(min, mode, max, lambda);
-            Some((alpha, beta, min, max))
-        }
-        _ => None,
-    }
-    // Shapes of at least 1 (every PERT): a bounded density, where Newton's
-    // steps settle. Others (and shapes a huge range made NaN) level by level.
-    .filter(|&(alpha, beta, _, _)| {
-        alpha >= 1.0 && beta >= 1.0 && alpha.is_finite() && beta.is_finite()
-    });
+    let beta = dist
+        .scaled_beta()
+        // Shapes of at least 1 (every PERT): a bounded density, where Newton's
+        // steps settle. Others (and shapes a huge range made NaN) level by level.
+        .filter(|&(alpha, beta, _, _)| {
+            alpha >= 1.0 && beta >= 1.0 && alpha.is_finite() && beta.is_finite()
+        });
     levels
         .par_chunks(SWEEP_RUN)
         .flat_map_iter(|run| -> Vec<f64> {
@@ -498,6 +482,26 @@ impl NormalScore {
 mod tests {
     use super::*;
 
+    /// PERT(min, mode, max) with the usual λ = 4.
+    fn pert(min: f64, mode: f64, max: f64) -> Dist {
+        Dist::Pert {
+            min,
+            mode,
+            max,
+            lambda: 4.0,
+        }
+    }
+
+    /// Beta(α, β) on [0, 1].
+    fn beta(alpha: f64, beta: f64) -> Dist {
+        Dist::Beta {
+            alpha,
+            beta,
+            min: 0.0,
+            max: 1.0,
+        }
+    }
+
     /// The sweep's Beta quantiles are statrs' (solved level by level) within
     /// 1e-11 of the spread plus what the level's own rounding allows (16
     /// ulps of the level over the density: near a level of 1 - 1e-7 no
@@ -510,18 +514,6 @@ mod tests {
     /// quantile 8.1e-14 off and the sweep's 1.8e-15.)
     #[test]
     fn beta_sweeps_agree_with_solving_each_level() {
-        let pert = |min, mode, max| Dist::Pert {
-            min,
-            mode,
-            max,
-            lambda: 4.0,
-        };
-        let beta = |alpha, beta| Dist::Beta {
-            alpha,
-            beta,
-            min: 0.0,
-            max: 1.0,
-        };
         let dists = [
             pert(0.8, 1.0, 1.3),
             pert(0.5, 0.52, 1.5),
@@ -547,24 +539,7 @@ mod tests {
             let spread = dist.quantile(0.75) - dist.quantile(0.25);
             for run in [&levels[..=NORMAL_CELLS], &levels[NORMAL_CELLS + 1..]] {
                 let swept = ascending_quantiles(dist, run);
-                let (alpha, beta, min, max) = match *dist {
-                    Dist::Pert {
-                        min,
-                        mode,
-                        max,
-                        lambda,
-                    } => {
-                        let (a, b) = crate::dist::pert_shapes(min, mode, max, lambda);
-                        (a, b, min, max)
-                    }
-                    Dist::Beta {
-                        alpha,
-                        beta,
-                        min,
-                        max,
-                    } => (alpha, beta, min, max),
-                    _ => unreachable!(),
-                };
+                let (alpha, beta, min, max) = dist.scaled_beta().expect("a Beta or a PERT");
                 let sweep = BetaSweep::new(alpha, beta);
                 for (&level, &got) in run.iter().zip(&swept) {
                     let want = dist.quantile(level);
@@ -641,12 +616,6 @@ mod tests {
 
     #[test]
     fn normal_scores_are_within_a_millionth_of_the_spread() {
-        let pert = |min, mode, max| Dist::Pert {
-            min,
-            mode,
-            max,
-            lambda: 4.0,
-        };
         let dists = [
             pert(0.8, 1.0, 1.3),
             pert(0.5, 0.52, 1.5),

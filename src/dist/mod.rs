@@ -88,6 +88,29 @@ pub(crate) fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f
 }
 
 impl Dist {
+    /// A Beta's shapes and range `(α, β, min, max)`, a PERT's by
+    /// [`pert_shapes`]; `None` for the other families.
+    pub(crate) fn scaled_beta(&self) -> Option<(f64, f64, f64, f64)> {
+        match *self {
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => Some((alpha, beta, min, max)),
+            Dist::Pert {
+                min,
+                mode,
+                max,
+                lambda,
+            } => {
+                let (alpha, beta) = pert_shapes(min, mode, max, lambda);
+                Some((alpha, beta, min, max))
+            }
+            _ => None,
+        }
+    }
+
     /// The distribution under any truncations (itself when untruncated).
     pub(crate) fn untruncated(&self) -> &Dist {
         match self {

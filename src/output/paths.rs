@@ -202,9 +202,14 @@ impl PathsWriter {
         })
     }
 
+    /// Rows held for the next row group.
+    fn held(&self) -> usize {
+        self.group.first().map_or(0, Vec::len)
+    }
+
     /// Encodes and writes the rows held, as one row group.
     fn write_group(&mut self) -> Result<(), String> {
-        let rows = self.group.first().map_or(0, Vec::len);
+        let rows = self.held();
         if rows == 0 {
             return Ok(());
         }
@@ -264,19 +269,19 @@ impl PathSink for PathsWriter {
             ));
         }
         let rows = columns.first().map_or(0, Vec::len);
-        let held = self.group.first().map_or(0, Vec::len);
+        let held = self.held();
         // A row group holds consecutive paths.
         if held > 0 && first_path != self.group_first + held as u64 {
             self.write_group()?;
         }
-        if self.group.first().is_none_or(Vec::is_empty) {
+        if self.held() == 0 {
             self.group_first = first_path;
         }
         for (held, values) in self.group.iter_mut().zip(&columns) {
             held.extend_from_slice(values);
         }
         self.rows += rows as u64;
-        if self.group.first().map_or(0, Vec::len) >= ROW_GROUP_ROWS {
+        if self.held() >= ROW_GROUP_ROWS {
             self.write_group()?;
         }
         Ok(())
@@ -378,17 +383,13 @@ pub(crate) fn concatenate(parts: &[std::path::PathBuf], out: &Path) -> Result<u6
         let writer = match writer.as_mut() {
             Some(writer) => writer,
             None => {
-                let metadata: Vec<(String, String)> = reader
+                let metadata: Vec<(&str, String)> = reader
                     .metadata()
                     .file_metadata()
                     .key_value_metadata()
                     .into_iter()
                     .flatten()
-                    .map(|kv| (kv.key.clone(), kv.value.clone().unwrap_or_default()))
-                    .collect();
-                let metadata: Vec<(&str, String)> = metadata
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.clone()))
+                    .map(|kv| (kv.key.as_str(), kv.value.clone().unwrap_or_default()))
                     .collect();
                 writer.insert(PathsWriter::create(out, &names[1..], &metadata)?)
             }
