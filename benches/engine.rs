@@ -77,7 +77,20 @@ fn per_path(c: &mut Criterion) {
                 .sum::<f64>()
         });
     });
+    // As the engine simulates: 1,024 paths at a time into columns, 8 lanes at once.
     group.bench_function("simulate only", |b| {
+        let mut ws = PathWorkspace::new(&model);
+        let stride = 1024;
+        let mut columns = vec![0.0; model.value_count * stride];
+        b.iter(|| {
+            for first in (0..paths).step_by(stride) {
+                let range = first..first + stride as u64;
+                model.simulate_paths(2024, range, &mut ws, &mut columns, stride, None);
+            }
+            black_box(columns[0])
+        });
+    });
+    group.bench_function("simulate only, one path at a time", |b| {
         let mut ws = PathWorkspace::new(&model);
         let mut out = vec![0.0; model.value_count];
         b.iter(|| {

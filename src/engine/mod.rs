@@ -515,19 +515,19 @@ impl Worker {
         let mut first = paths.start;
         while first < paths.end {
             let end = (first + SUB_BLOCK as u64).min(paths.end);
-            for (column, path) in (first..end).enumerate() {
-                self.counts.clamped_draws += model.simulate_path(
-                    seed,
-                    path,
-                    &mut self.workspace,
-                    &mut self.columns[column..],
-                    SUB_BLOCK,
-                );
-                if wants_inputs {
-                    self.workspace
-                        .write_inputs(model, &mut self.inputs[column..], SUB_BLOCK);
-                }
-            }
+            let inputs = if wants_inputs {
+                Some(&mut self.inputs[..])
+            } else {
+                None
+            };
+            self.counts.clamped_draws += model.simulate_paths(
+                seed,
+                first..end,
+                &mut self.workspace,
+                &mut self.columns,
+                SUB_BLOCK,
+                inputs,
+            );
             let block = accumulate::Columns {
                 values: &self.columns,
                 stride: SUB_BLOCK,
