@@ -20,6 +20,9 @@ const SIDE_SAMPLE: usize = 16;
 pub(crate) const NEGATIVE_ZERO_KEY: u32 = (1 << 24) - 1;
 pub(crate) const POSITIVE_ZERO_KEY: u32 = 1 << 24;
 
+/// How many values ahead the counting loop asks for a counter's cache line.
+const PREFETCH_AHEAD: usize = 64;
+
 /// Dense counters over at most one range of ordered bucket keys per sign.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Window {
@@ -104,6 +107,14 @@ impl Window {
         let mut wrapped = Vec::new();
         let low = self.low.as_mut_slice();
         for (position, &index) in self.indices.iter().enumerate() {
+            #[cfg(target_arch = "x86_64")]
+            if let Some(&ahead) = self.indices.get(position + PREFETCH_AHEAD) {
+                // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+                unsafe {
+                    use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                    _mm_prefetch::<_MM_HINT_T0>(low.as_ptr().wrapping_add(ahead as usize).cast());
+                }
+            }
             if index == spare {
                 outside.push(position as u32);
                 continue;
