@@ -140,9 +140,15 @@ pub(crate) const DOWNTURN_YEARS: &str = "regime.downturn_years";
 /// build: about a minute of a cold build on two cores).
 pub(crate) struct PathsWriter {
     writer: Option<SerializedFileWriter<File>>,
-    /// The next row group's path number and values, column by column.
+    /// The next row group's first path number.
     group_first: u64,
-    group: Vec<Vec<f64>>,
+    /// The next row group's blocks as the engine handed them, in path order,
+    /// each column by column: encoded from there, never copied together.
+    blocks: Vec<Vec<Vec<f64>>>,
+    /// Values a path (columns after `path`).
+    columns: usize,
+    /// Rows in `blocks`.
+    held: usize,
     rows: u64,
 }
 
@@ -197,14 +203,16 @@ impl PathsWriter {
         Ok(PathsWriter {
             writer: Some(writer),
             group_first: 0,
-            group: vec![Vec::new(); columns.len()],
+            blocks: Vec::new(),
+            columns: columns.len(),
+            held: 0,
             rows: 0,
         })
     }
 
     /// Rows held for the next row group.
     fn held(&self) -> usize {
-        self.group.first().map_or(0, Vec::len)
+        self.held
     }
 
     /// Encodes and writes the rows held, as one row group.
@@ -222,12 +230,14 @@ impl PathsWriter {
         let paths: Vec<i64> = (self.group_first..self.group_first + rows as u64)
             .map(|p| p as i64)
             .collect();
-        write_column::<Int64Type>(&mut group, &paths)?;
-        for values in &mut self.group {
-            write_column::<DoubleType>(&mut group, values)?;
-            values.clear();
+        write_column::<Int64Type>(&mut group, [paths.as_slice()])?;
+        for column in 0..self.columns {
+            let parts = self.blocks.iter().map(|block| block[column].as_slice());
+            write_column::<DoubleType>(&mut group, parts)?;
         }
         group.close().map_err(error)?;
+        self.blocks.clear();
+        self.held = 0;
         self.group_first += rows as u64;
         Ok(())
     }
@@ -242,30 +252,33 @@ impl PathsWriter {
     }
 }
 
-/// Writes `values` as the row group's next column.
-fn write_column<T: parquet::data_type::DataType>(
+/// Writes the row group's next column, its values in `parts` one after
+/// another. The bytes are those of one call with all of them while each part
+/// but the last is a whole number of the writer's batches of 1,024 values
+/// (blocks are 4,096 paths).
+fn write_column<'v, T: parquet::data_type::DataType>(
     group: &mut SerializedRowGroupWriter<'_, File>,
-    values: &[T::T],
+    parts: impl IntoIterator<Item = &'v [T::T]>,
 ) -> Result<(), String> {
     let error = |e: parquet::errors::ParquetError| e.to_string();
     let mut column = group
         .next_column()
         .map_err(error)?
         .ok_or("the per-path file has fewer columns than values")?;
-    column
-        .typed::<T>()
-        .write_batch(values, None, None)
-        .map_err(error)?;
+    let typed = column.typed::<T>();
+    for values in parts {
+        typed.write_batch(values, None, None).map_err(error)?;
+    }
     column.close().map_err(error)
 }
 
 impl PathSink for PathsWriter {
     fn block(&mut self, first_path: u64, columns: Vec<Vec<f64>>) -> Result<(), String> {
-        if columns.len() != self.group.len() {
+        if columns.len() != self.columns {
             return Err(format!(
                 "a block of {} columns for a per-path file of {}",
                 columns.len(),
-                self.group.len()
+                self.columns
             ));
         }
         let rows = columns.first().map_or(0, Vec::len);
@@ -277,9 +290,8 @@ impl PathSink for PathsWriter {
         if self.held() == 0 {
             self.group_first = first_path;
         }
-        for (held, values) in self.group.iter_mut().zip(&columns) {
-            held.extend_from_slice(values);
-        }
+        self.blocks.push(columns);
+        self.held += rows;
         self.rows += rows as u64;
         if self.held() >= ROW_GROUP_ROWS {
             self.write_group()?;
