@@ -42,6 +42,14 @@ pub(crate) trait Design: Sync {
     fn point(&self, row: u64, side: Side) -> Vec<f64>;
     /// Outputs at `inputs`, with the rest of the randomness of row `row` of `side`.
     fn evaluate(&self, inputs: &[f64], row: u64, side: Side) -> Vec<f64>;
+    /// [`evaluate`](Self::evaluate) at each of a row's points in turn (a
+    /// design may share its scratch space between them).
+    fn evaluate_row(&self, points: &[(&[f64], Side)], row: u64) -> Vec<Vec<f64>> {
+        points
+            .iter()
+            .map(|&(inputs, side)| self.evaluate(inputs, row, side))
+            .collect()
+    }
 }
 
 /// Model evaluations of a Saltelli design, stored output by output so that
@@ -81,16 +89,18 @@ impl Evaluations {
                 crate::progress::advance(1);
                 let a = design.point(row, Side::A);
                 let b = design.point(row, Side::B);
-                let mut values = vec![
-                    design.evaluate(&a, row, Side::A),
-                    design.evaluate(&b, row, Side::B),
-                ];
-                for i in 0..a.len() {
-                    let mut mixed = a.clone();
-                    mixed[i] = b[i];
-                    values.push(design.evaluate(&mixed, row, Side::A));
-                }
-                values
+                let mixed: Vec<Vec<f64>> = (0..a.len())
+                    .map(|i| {
+                        let mut mixed = a.clone();
+                        mixed[i] = b[i];
+                        mixed
+                    })
+                    .collect();
+                let points: Vec<(&[f64], Side)> = [(&a[..], Side::A), (&b[..], Side::B)]
+                    .into_iter()
+                    .chain(mixed.iter().map(|m| (&m[..], Side::A)))
+                    .collect();
+                design.evaluate_row(&points, row)
             })
             .collect();
         for values in new {
@@ -285,7 +295,27 @@ impl Design for ScenarioDesign<'_> {
     }
 
     fn evaluate(&self, inputs: &[f64], row: u64, side: Side) -> Vec<f64> {
+        self.evaluate_with(&mut PathWorkspace::new(self.model), inputs, row, side)
+    }
+
+    fn evaluate_row(&self, points: &[(&[f64], Side)], row: u64) -> Vec<Vec<f64>> {
         let mut ws = PathWorkspace::new(self.model);
+        points
+            .iter()
+            .map(|&(inputs, side)| self.evaluate_with(&mut ws, inputs, row, side))
+            .collect()
+    }
+}
+
+impl ScenarioDesign<'_> {
+    /// [`Design::evaluate`] in the workspace `ws`.
+    fn evaluate_with(
+        &self,
+        ws: &mut PathWorkspace,
+        inputs: &[f64],
+        row: u64,
+        side: Side,
+    ) -> Vec<f64> {
         let mut values = vec![0.0; self.model.value_count];
         let (drawn, levels) = inputs.split_at(self.model.params.len());
         self.model.simulate_path_with_deliveries(
@@ -293,7 +323,7 @@ impl Design for ScenarioDesign<'_> {
             row,
             drawn,
             levels,
-            &mut ws,
+            ws,
             &mut values,
             1,
         );

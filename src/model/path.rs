@@ -26,8 +26,9 @@ pub const LANES: usize = 8;
 /// Scratch space for one thread's paths, reused from group to group.
 #[derive(Clone, Debug)]
 pub struct PathWorkspace {
-    /// A group of [`LANES`] paths.
-    group: Lanes<LANES>,
+    /// A group of [`LANES`] paths, made on the first group (a study that
+    /// runs paths one by one builds a workspace per path).
+    group: Option<Lanes<LANES>>,
     /// One path alone (the rest of a range, a pilot, a study's path).
     single: Lanes<1>,
     scratch: Scratch,
@@ -140,7 +141,7 @@ impl PathWorkspace {
     pub fn new(model: &Model) -> Self {
         let n = model.series.len();
         PathWorkspace {
-            group: Lanes::new(model),
+            group: None,
             single: Lanes::new(model),
             scratch: Scratch {
                 rngs: (0..n)
@@ -263,11 +264,12 @@ impl Model {
             let inputs = inputs.as_deref_mut().map(|i| &mut i[column..]);
             let out = &mut out[column..];
             if paths.end - path >= LANES as u64 {
+                let group = ws.group.get_or_insert_with(|| Lanes::new(self));
                 clamped += self.simulate_group(
                     seed,
                     path,
                     None,
-                    &mut ws.group,
+                    group,
                     &mut ws.scratch,
                     out,
                     stride,
