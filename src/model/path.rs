@@ -1,6 +1,7 @@
 //! Simulated futures: parameters drawn, then year by year the regime, the
 //! innovations, each node in link order, and the programmes (docs/model.md).
-//! Writes every metric value of a path into a flat buffer; allocates nothing.
+//! Writes every metric value of a path into a flat buffer; allocates nothing
+//! once its workspace has run a group.
 //!
 //! Paths run [`LANES`] at a time. Each path's random numbers are drawn first,
 //! from its own streams as always (a series' innovations for all years at
