@@ -79,7 +79,7 @@ pub(crate) const MIN_TRUNCATED_MASS: f64 = 1e-9;
 
 /// The Beta shapes of a PERT on [`min`, `max`] with mode `mode`:
 /// `α = 1 + λ (mode - min)/(max - min)`, `β = 1 + λ (max - mode)/(max - min)`.
-pub(crate) fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f64) {
+fn pert_shapes(min: f64, mode: f64, max: f64, lambda: f64) -> (f64, f64) {
     let width = max - min;
     (
         1.0 + lambda * (mode - min) / width,
@@ -209,28 +209,12 @@ impl Dist {
                     1.0 - (max - x).powi(2) / ((max - min) * (max - mode))
                 }
             }
-            Dist::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            } => {
-                let (alpha, beta) = pert_shapes(min, mode, max, lambda);
-                Dist::Beta {
-                    alpha,
-                    beta,
-                    min,
-                    max,
-                }
-                .cdf(x)
-            }
-            Dist::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-            } => Beta::new(alpha, beta)
-                .map(|d| d.cdf(((x - min) / (max - min)).clamp(0.0, 1.0)))
+            Dist::Pert { .. } | Dist::Beta { .. } => self
+                .scaled_beta()
+                .and_then(|(alpha, beta, min, max)| {
+                    let d = Beta::new(alpha, beta).ok()?;
+                    Some(d.cdf(((x - min) / (max - min)).clamp(0.0, 1.0)))
+                })
                 .unwrap_or(f64::NAN),
             Dist::TwoPieceNormal {
                 mode,
@@ -427,32 +411,15 @@ impl Dist {
                     max - ((1.0 - q) * (max - min) * (max - mode)).sqrt()
                 }
             }
-            Dist::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            } => {
-                let (alpha, beta) = pert_shapes(min, mode, max, lambda);
-                Dist::Beta {
-                    alpha,
-                    beta,
-                    min,
-                    max,
+            Dist::Pert { .. } | Dist::Beta { .. } => match self.scaled_beta() {
+                Some((alpha, beta, min, max)) => {
+                    min + (max - min)
+                        * Beta::new(alpha, beta)
+                            .map(|d| d.inverse_cdf(q))
+                            .unwrap_or(0.5)
                 }
-                .quantile(q)
-            }
-            Dist::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-            } => {
-                min + (max - min)
-                    * Beta::new(alpha, beta)
-                        .map(|d| d.inverse_cdf(q))
-                        .unwrap_or(0.5)
-            }
+                None => f64::NAN,
+            },
             Dist::Binomial { p, .. } => p,
             Dist::Truncated {
                 ref inner,

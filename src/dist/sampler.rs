@@ -99,21 +99,11 @@ impl Sampler {
             Dist::Triangular { min, mode, max } => {
                 Sampler::Triangular(Triangular::new(min, max, mode).map_err(|e| fail(&e))?)
             }
-            Dist::Pert {
-                min,
-                mode,
-                max,
-                lambda,
-            } => {
-                let (alpha, beta) = super::pert_shapes(min, mode, max, lambda);
+            Dist::Pert { .. } | Dist::Beta { .. } => {
+                let (alpha, beta, min, max) =
+                    dist.scaled_beta().ok_or_else(|| fail(&"not a Beta"))?;
                 Self::scaled_beta(alpha, beta, min, max - min).map_err(|e| fail(&e))?
             }
-            Dist::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-            } => Self::scaled_beta(alpha, beta, min, max - min).map_err(|e| fail(&e))?,
             Dist::Binomial { .. } => return Ok(None),
             Dist::Truncated {
                 ref inner,

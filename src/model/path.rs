@@ -41,6 +41,8 @@ pub struct PathWorkspace {
 struct Scratch {
     /// Each series' stream (the draw floor's).
     rngs: Vec<Stream>,
+    /// One path's parameters, in the order of `model.params`, as drawn.
+    drawn: Vec<f64>,
     /// One path's standard normal draws, year `t`'s of series `k` at `t * n + k`.
     normals: Vec<f64>,
     /// One year's innovations, correlated and with their marginal.
@@ -52,11 +54,8 @@ struct Scratch {
 /// lane per path.
 #[derive(Clone, Debug)]
 struct Lanes<const L: usize> {
-    /// Parameter slot `i`'s draw of every lane (what the year loop reads).
+    /// Parameter slot `i`'s draw of every lane.
     drawn: Vec<[f64; L]>,
-    /// Lane `l`'s parameters at `l * params..(l + 1) * params` (what the
-    /// programmes and the kept inputs read).
-    by_path: Vec<f64>,
     /// Each lane's [`path_hash`].
     hashes: [u64; L],
     /// Each series' own persistent shock `u`.
@@ -85,11 +84,15 @@ impl<const L: usize> Lanes<L> {
         let n = model.series.len();
         Lanes {
             drawn: vec![[0.0; L]; model.params.len()],
-            by_path: vec![0.0; model.params.len() * L],
             hashes: [0; L],
             shock: vec![[0.0; L]; n],
             growth: vec![[0.0; L]; n + 2],
-            trend: vec![[0.0; L]; n + 2],
+            trend: {
+                // Inflation's trend (what a shock link to `prices` reads) is the model's.
+                let mut trend = vec![[0.0; L]; n + 2];
+                trend[model.prices_node()] = [model.inflation.as_ref().map_or(0.0, |i| i.mean); L];
+                trend
+            },
             level: vec![[0.0; L]; n],
             weights: vec![[0.0; L]; n],
             gdp_level: [0.0; L],
@@ -98,12 +101,6 @@ impl<const L: usize> Lanes<L> {
             downturn: vec![[false; L]; model.years + 1],
             delivered: vec![[0.0; L]; model.programmes.len()],
         }
-    }
-
-    /// Lane `lane`'s parameters, in the order of `model.params`.
-    fn path_params(&self, lane: usize) -> &[f64] {
-        let count = self.drawn.len();
-        &self.by_path[lane * count..(lane + 1) * count]
     }
 }
 
@@ -148,6 +145,7 @@ impl PathWorkspace {
                 rngs: (0..n)
                     .map(|_| stream(0, crate::rng::InputKey(0), 0))
                     .collect(),
+                drawn: vec![0.0; model.params.len()],
                 normals: vec![0.0; model.years * n],
                 eps: vec![0.0; n],
                 seeds: InputSeeds::default(),
@@ -167,16 +165,15 @@ fn write_inputs<const L: usize>(
     out: &mut [f64],
     stride: usize,
 ) {
-    let params = lanes.path_params(lane);
-    for (slot, value) in params.iter().enumerate() {
-        out[slot * stride] = *value;
+    for (slot, values) in lanes.drawn.iter().enumerate() {
+        out[slot * stride] = values[lane];
     }
     if model.regime.is_some() {
         let years = lanes.downturn[1..=model.years]
             .iter()
             .filter(|d| d[lane])
             .count();
-        out[params.len() * stride] = years as f64;
+        out[lanes.drawn.len() * stride] = years as f64;
     }
 }
 
@@ -205,6 +202,15 @@ impl ParamRef {
         match self {
             ParamRef::Const(v) => [v; L],
             ParamRef::Slot(i) => drawn[i],
+        }
+    }
+
+    /// The parameter on lane `lane` of such a group.
+    #[inline]
+    fn lane<const L: usize>(self, drawn: &[[f64; L]], lane: usize) -> f64 {
+        match self {
+            ParamRef::Const(v) => v,
+            ParamRef::Slot(i) => drawn[i][lane],
         }
     }
 }
@@ -383,8 +389,7 @@ impl Model {
         let mut clamped = 0;
         let hash = path_hash(path);
         lanes.hashes[lane] = hash;
-        let count = self.params.len();
-        let drawn = &mut lanes.by_path[lane * count..(lane + 1) * count];
+        let drawn = &mut scratch.drawn;
         match (given, self.sampling) {
             (Some(given), _) => drawn.copy_from_slice(given.drawn),
             (None, Sampling::Random) => {
@@ -398,7 +403,7 @@ impl Model {
             }
             (None, _) => self.draw_params(seed, path, drawn),
         }
-        let drawn = &lanes.by_path[lane * count..(lane + 1) * count];
+        let drawn = &scratch.drawn;
         for (lanes, &value) in lanes.drawn.iter_mut().zip(drawn) {
             lanes[lane] = value;
         }
@@ -410,7 +415,6 @@ impl Model {
             lanes.shock[k][lane] = s.growth_base.map(|g| g.get(drawn) - mu).unwrap_or(0.0);
             lanes.level[k][lane] = s.base.get(drawn);
         }
-        lanes.gdp_level[lane] = 0.0;
         if let Some(gdp) = &self.gdp {
             for &(k, w) in &gdp.members {
                 lanes.weights[k][lane] = w;
@@ -419,11 +423,9 @@ impl Model {
                 lanes.gdp_level[lane] = base.get(drawn);
             }
         }
-        lanes.trend[self.prices_node()][lane] = self.inflation.as_ref().map_or(0.0, |i| i.mean);
 
         let (mut regime_rng, mut inflation_rng) = self.year_streams(&scratch.seeds, hash);
         let mut in_downturn = self.regime.as_ref().is_some_and(|r| r.initial_downturn);
-        lanes.downturn[0][lane] = false;
         for t in 0..self.years {
             // Regime: one uniform per year, whatever the state, even in a forced year.
             if let (Some(r), Some(rng)) = (&self.regime, regime_rng.as_mut()) {
@@ -618,7 +620,7 @@ impl Model {
                         standard_normal_quantile(uniform(design, seed, e.key, 0, path))
                     }
                 };
-                let rho = e.correlation.get(lanes.path_params(lane));
+                let rho = e.correlation.lane(&lanes.drawn, lane);
                 *factor = Some((rho.sqrt() * f, (1.0 - rho).sqrt()));
             }
         }
